@@ -1,0 +1,301 @@
+"""The plain values that the Notebook facade returns and that plugins return to it.
+
+Everything here is a dataclass of JSON-friendly values, so the CLI can print ``to_dict()``
+with ``--json`` and the GUI can display it without knowing the store.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+class _Plain:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+
+# --- validation -----------------------------------------------------------------------
+
+
+@dataclass
+class Problem(_Plain):
+    """One reason an input is refused. ``field`` is the dotted path ("" for the whole)."""
+
+    field: str
+    message: str
+    code: str = "invalid"
+
+
+# --- cases ----------------------------------------------------------------------------
+
+
+@dataclass
+class Entry(_Plain):
+    """A note, action, ledger line, callback outcome, finding... on a case's timeline.
+
+    Entries are add-only: ``version`` counts edits, ``deleted`` marks a tombstone and
+    ``flagged`` an edit that raced a deletion (it survives and is shown).
+    """
+
+    id: str
+    case_id: str
+    kind: str
+    text: str
+    data: dict[str, Any]
+    author: str
+    created_at: str
+    updated_at: str
+    version: int = 1
+    deleted: bool = False
+    flagged: bool = False
+    plugin: str | None = None
+
+
+@dataclass
+class ConflictValue(_Plain):
+    value: Any
+    author: str
+    device_id: str
+    at: str
+    op_id: str
+
+
+@dataclass
+class Conflict(_Plain):
+    """A field with concurrent values. ``winner`` is the value displayed meanwhile."""
+
+    case_id: str
+    field: str
+    winner: Any
+    values: list[ConflictValue]
+    title: str = ""
+
+
+@dataclass
+class Attachment(_Plain):
+    id: str
+    case_id: str
+    name: str
+    size: int
+    media_type: str
+    sha256: str
+    added_at: str
+    author: str
+    available: bool = True
+
+
+@dataclass
+class Case(_Plain):
+    """A case as the merge rules show it now.
+
+    ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
+    hold concurrent values; ``flags`` notes such as an edit that raced a closing status.
+    """
+
+    id: str
+    type: str
+    status: str
+    title: str
+    fields: dict[str, Any]
+    officer_id: str
+    unit: str
+    created_at: str
+    updated_at: str
+    entries: list[Entry] = field(default_factory=list)
+    attachments: list[Attachment] = field(default_factory=list)
+    conflicts: list[Conflict] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    deleted: bool = False
+
+
+@dataclass
+class CaseSummary(_Plain):
+    """A row of the case list or of search results."""
+
+    id: str
+    type: str
+    status: str
+    title: str
+    officer_id: str
+    created_at: str
+    updated_at: str
+    conflicts: int = 0
+
+
+# --- tasks, alerts, review -------------------------------------------------------------
+
+
+@dataclass
+class TaskSpec(_Plain):
+    """A task a plugin schedules for a case (returned by ``schedule_tasks``).
+
+    :param key: stable within the plugin and case ("callback-3d"); the host derives the task
+        id from (case, plugin, key), so rescheduling and other laptops give the same id.
+    :param outcome_schema: optional JSON Schema that ``complete_task`` validates against.
+    """
+
+    key: str
+    kind: str
+    due_at: str
+    title: str = ""
+    data: dict[str, Any] = field(default_factory=dict)
+    outcome_schema: dict[str, Any] | None = None
+
+
+@dataclass
+class Task(_Plain):
+    """A scheduled task. ``state`` is relative to the time asked about:
+    upcoming, due (today), overdue, done, cancelled."""
+
+    id: str
+    case_id: str
+    kind: str
+    title: str
+    due_at: str
+    status: str
+    plugin: str
+    data: dict[str, Any] = field(default_factory=dict)
+    overdue_seconds: int = 0
+    case_title: str = ""
+    outcome_schema: dict[str, Any] | None = None
+
+
+@dataclass
+class Alert(_Plain):
+    """An escalation (returned by ``find_alerts``): kind, the cases, a message."""
+
+    kind: str
+    case_ids: list[str]
+    message: str
+    severity: str = "warning"
+    plugin: str = ""
+
+
+@dataclass
+class Finding(_Plain):
+    """A problem a review rule found in a case (returned by ``review_case``).
+
+    :param points: points deducted from the case's score of 100.
+    :param id: set by the host: stable per (case, rule), so rectification follows it.
+    """
+
+    rule: str
+    severity: str
+    message: str
+    points: int = 0
+    id: str = ""
+    plugin: str = ""
+    rectified: bool = False
+    rectified_note: str = ""
+
+
+@dataclass
+class ReviewResult(_Plain):
+    case_id: str
+    score: int
+    findings: list[Finding]
+    officer_id: str = ""
+    unit: str = ""
+
+
+# --- reports, documents, settings, plugins ----------------------------------------------
+
+
+@dataclass
+class Report(_Plain):
+    """A built report: a summary of named figures plus a table.
+
+    ``summary`` maps figure names to numbers; ``columns``/``rows`` form the table;
+    ``charts`` optionally names (title, x column, y column) series the GUI can draw.
+    """
+
+    name: str
+    title: str
+    summary: dict[str, Any]
+    columns: list[str] = field(default_factory=list)
+    rows: list[list[Any]] = field(default_factory=list)
+    charts: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class ReportSpec:
+    """A report a plugin offers (returned by ``register_reports``).
+
+    ``build(notebook, start, end)`` returns a :class:`Report`; start/end are aware
+    datetimes or None.
+    """
+
+    name: str
+    title: str
+    build: Any
+    description: str = ""
+    plugin: str = ""
+
+
+@dataclass
+class DocumentSpec:
+    """A printable document for a case (returned by ``register_documents``).
+
+    ``render(notebook, case, path)`` writes a PDF to ``path``.
+    """
+
+    name: str
+    title: str
+    case_types: list[str]
+    render: Any
+    plugin: str = ""
+
+
+@dataclass
+class SettingSpec:
+    """A setting a plugin reads through ``notebook.setting(key)`` (``register_settings``).
+
+    ``schema`` is a JSON Schema for the value, used to validate changes and build the form.
+    """
+
+    key: str
+    title: str
+    default: Any
+    schema: dict[str, Any]
+    description: str = ""
+    plugin: str = ""
+
+
+@dataclass
+class PanelSpec:
+    """A GUI panel a plugin adds (``register_gui_panels``). ``factory`` is an import path
+    ``"package.module:ClassName"`` so the plugin's core never imports tkinter. ``where`` is
+    "case" (a tab in the case view) or "main" (a page of the main window)."""
+
+    name: str
+    title: str
+    factory: str
+    where: str = "case"
+    case_types: list[str] = field(default_factory=list)
+    plugin: str = ""
+
+
+@dataclass
+class PluginInfo(_Plain):
+    name: str
+    version: str
+    publisher: str
+    source: str
+    signed: bool
+    enabled: bool
+    api_versions: list[int]
+    errors: list[str] = field(default_factory=list)
+    refused: str = ""
+
+
+@dataclass
+class Alarm(_Plain):
+    """Something that needs a person's attention, kept in the notebook (e.g. a bad segment)."""
+
+    id: int
+    kind: str
+    message: str
+    at: str
+    detail: dict[str, Any] = field(default_factory=dict)
+    acknowledged: bool = False
