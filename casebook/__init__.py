@@ -1,0 +1,47 @@
+"""Casebook: an offline-first, encrypted case notebook for police stations.
+
+The public API is what this module exports: the :class:`Notebook` facade, the values it
+returns (:mod:`casebook.models`), the errors, and :data:`hookimpl` for plugins.
+"""
+
+from casebook.errors import (
+    AuthenticationError,
+    CasebookError,
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    PluginError,
+)
+from casebook.hookspecs import hookimpl
+from casebook.models import (
+    Alarm,
+    Alert,
+    Attachment,
+    Case,
+    CaseSummary,
+    Conflict,
+    ConflictValue,
+    DocumentSpec,
+    Entry,
+    Finding,
+    PanelSpec,
+    PluginInfo,
+    Problem,
+    Report,
+    ReportSpec,
+    ReviewResult,
+    SettingSpec,
+    Task,
+    TaskSpec,
+)
+from casebook.notebook import STATUSES, Notebook
+from casebook.plugin_host import API_VERSION
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "API_VERSION", "STATUSES", "Alarm", "Alert", "Attachment", "AuthenticationError", "Case", "CaseSummary",
+    "CasebookError", "Conflict", "ConflictValue", "DocumentSpec", "Entry", "Finding", "IntegrityError",
+    "InvalidInputError", "NotFoundError", "Notebook", "PanelSpec", "PluginError", "PluginInfo", "Problem",
+    "Report", "ReportSpec", "ReviewResult", "SettingSpec", "Task", "TaskSpec", "hookimpl",
+]

@@ -287,6 +287,8 @@ class PluginInfo(_Plain):
     api_versions: list[int]
     errors: list[str] = field(default_factory=list)
     refused: str = ""
+    #: "built-in", "package" (installed with pip), "signed" (verified publisher) or "unsigned".
+    trust: str = ""
 
 
 @dataclass

@@ -1,0 +1,128 @@
+"""Case types: JSON Schemas (draft 2020-12) and the one validator used by CLI, GUI and sync.
+
+A schema names its type in ``x-casebook-type`` and may give ``x-title`` (the field, or list of
+fields, shown as the case title) and ``x-labels`` ({"zh_CN": {...}, "en": {...}}).
+Validation messages name the field and are in the user's language.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import SchemaError
+
+from casebook.errors import PluginError
+from casebook.i18n import _, language
+from casebook.models import Problem
+
+TYPE_NAMES = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false",
+              "array": "list", "object": "object", "null": "empty"}
+
+
+def _is_datetime(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return "T" in value or " " in value
+
+
+def _is_date(value: object) -> bool:
+    if not isinstance(value, str):
+        return True
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+FORMATS = FormatChecker(formats=())
+FORMATS.checks("date-time")(_is_datetime)
+FORMATS.checks("date")(_is_date)
+
+
+class CaseType:
+    """One registered case type."""
+
+    def __init__(self, schema: dict[str, Any], plugin: str) -> None:
+        name = schema.get("x-casebook-type")
+        if not isinstance(name, str) or not name:
+            raise PluginError(_("A case type schema from {plugin} has no x-casebook-type.").format(plugin=plugin))
+        try:
+            Draft202012Validator.check_schema(schema)
+        except SchemaError as error:
+            raise PluginError(_("Case type {name} from {plugin} is not a valid JSON Schema: {error}").format(
+                name=name, plugin=plugin, error=error.message)) from error
+        self.name = name
+        self.schema = schema
+        self.plugin = plugin
+        self.validator = Draft202012Validator(schema, format_checker=FORMATS)
+        title = schema.get("x-title") or [f for f in ("title", "name", "summary") if f in schema.get("properties", {})][:1]
+        self.title_fields = [title] if isinstance(title, str) else list(title)
+
+    def title_of(self, fields: dict[str, Any]) -> str:
+        parts = [str(fields[f]) for f in self.title_fields if fields.get(f) not in (None, "")]
+        return " ".join(parts)[:200]
+
+    def label(self, field: str) -> str:
+        labels = self.schema.get("x-labels", {})
+        return labels.get(language(), {}).get(field) or field
+
+    def problems(self, fields: dict[str, Any]) -> list[Problem]:
+        """Schema problems, each naming the field in the user's language."""
+        return [self._problem(error, fields) for error in self.validator.iter_errors(fields)]
+
+    def _problem(self, error, fields: dict[str, Any]) -> Problem:
+        path = ".".join(str(p) for p in error.absolute_path)
+        keyword = error.validator
+        value = error.validator_value
+        if keyword == "required":
+            missing = [name for name in value if name not in (error.instance or {})]
+            path = ".".join(filter(None, [path, missing[0] if missing else ""]))
+            return Problem(path, _("{field}: this field is required").format(field=self._named(path)), "required")
+        if keyword == "additionalProperties":
+            allowed = set(error.schema.get("properties", {}))
+            extra = sorted(k for k in (error.instance or {}) if k not in allowed)
+            path = ".".join(filter(None, [path, extra[0] if extra else ""]))
+            return Problem(path, _("{field}: unknown field").format(field=path), "unknown")
+        field = self._named(path)
+        if keyword == "type":
+            expected = value if isinstance(value, list) else [value]
+            names = "/".join(_(TYPE_NAMES.get(t, t)) for t in expected)
+            message = _("{field}: must be {type}").format(field=field, type=names)
+        elif keyword == "enum":
+            message = _("{field}: must be one of {choices}").format(
+                field=field, choices=", ".join(str(v) for v in value))
+        elif keyword in ("minimum", "exclusiveMinimum"):
+            message = _("{field}: must be at least {limit}").format(field=field, limit=value)
+        elif keyword in ("maximum", "exclusiveMaximum"):
+            message = _("{field}: must be at most {limit}").format(field=field, limit=value)
+        elif keyword == "minLength":
+            message = _("{field}: too short (at least {limit} characters)").format(field=field, limit=value)
+        elif keyword == "maxLength":
+            message = _("{field}: too long (at most {limit} characters)").format(field=field, limit=value)
+        elif keyword == "format":
+            message = _("{field}: not a valid {format}").format(field=field, format=_(value))
+        elif keyword == "pattern":
+            message = _("{field}: wrong format").format(field=field)
+        elif keyword == "uniqueItems":
+            message = _("{field}: repeated values").format(field=field)
+        else:
+            message = _("{field}: invalid value").format(field=field)
+        return Problem(path, message, keyword)
+
+    def _named(self, path: str) -> str:
+        """The field's path, with its label when it has one: "age (年龄)"."""
+        top = path.split(".")[0]
+        label = self.label(top) if top else ""
+        return f"{path} ({label})" if label and label != top else path
+
+
+def describe(problems: list[Problem]) -> str:
+    """One line for a list of problems."""
+    return "; ".join(p.message for p in problems)

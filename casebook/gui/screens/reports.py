@@ -1,0 +1,204 @@
+"""Reports: the plugins' reports as tables and matplotlib charts, with PDF export."""
+
+from __future__ import annotations
+
+import logging
+import tkinter as tk
+from typing import Any
+
+import ttkbootstrap as ttk
+
+from casebook.models import Report, ReportSpec
+
+from ..schema_form import DATE_FORMAT
+from ..screen import Screen, clear_tree
+from ..text import N_, _, format_value, humanize
+
+log = logging.getLogger(__name__)
+
+
+def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_family: str | None):
+    """One chart of ``report.charts`` ({title, x, y, kind?}) drawn from the report's rows."""
+    from matplotlib import rcParams
+    from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
+    from matplotlib.figure import Figure
+
+    if font_family:
+        rcParams["font.sans-serif"] = [font_family, *rcParams["font.sans-serif"]]
+        rcParams["axes.unicode_minus"] = False
+    columns = list(report.columns)
+    x_column, y_column = chart.get("x"), chart.get("y")
+    xs: list[Any] = list(chart.get("labels") or [])
+    ys: list[Any] = list(chart.get("values") or [])
+    if not xs and x_column in columns and y_column in columns:
+        xi, yi = columns.index(x_column), columns.index(y_column)
+        for row in report.rows:
+            xs.append(str(row[xi]))
+            value = row[yi]
+            ys.append(float(value) if isinstance(value, int | float) else 0.0)
+    figure = Figure(figsize=(5.2, 3.0), dpi=90)
+    axes = figure.add_subplot(111)
+    if chart.get("kind") == "line":
+        axes.plot(xs, ys, marker="o")
+    elif chart.get("kind") == "pie" and sum(ys) > 0:
+        axes.pie(ys, labels=xs, autopct="%1.1f%%")
+    else:
+        axes.bar(xs, ys, color="#2780e3")
+    axes.set_title(str(chart.get("title", "")))
+    if len(xs) > 6:
+        axes.tick_params(axis="x", labelrotation=45, labelsize=8)
+    figure.tight_layout()
+    canvas = FigureCanvasTkAgg(figure, master=master)
+    canvas.draw()
+    return canvas
+
+
+class ReportsScreen(Screen):
+    title = N_("Reports")
+
+    def create_widgets(self) -> None:
+        self.specs: list[ReportSpec] = []
+        self.report: Report | None = None
+        self.canvases: list[Any] = []
+        bar = ttk.Frame(self)
+        bar.pack(fill="x")
+        ttk.Label(bar, text=_("Reports"), font=("TkHeadingFont", 16, "bold")).pack(side="left")
+        controls = ttk.Frame(self, padding=(0, 8))
+        controls.pack(fill="x")
+        ttk.Label(controls, text=_("Report")).pack(side="left")
+        self.report_box = ttk.Combobox(controls, state="readonly", width=28)
+        self.report_box.pack(side="left", padx=(4, 12))
+        ttk.Label(controls, text=_("From")).pack(side="left")
+        self.start = ttk.DateEntry(controls, value=None, date_format=DATE_FORMAT, width=11)
+        self.start.pack(side="left", padx=(4, 8))
+        ttk.Label(controls, text=_("To")).pack(side="left")
+        self.end = ttk.DateEntry(controls, value=None, date_format=DATE_FORMAT, width=11)
+        self.end.pack(side="left", padx=(4, 8))
+        self.build_button = ttk.Button(controls, text=_("Build"), bootstyle="primary",
+                                       command=self.on_build)
+        self.build_button.pack(side="left", padx=4)
+        self.pdf_button = ttk.Button(controls, text=_("Export PDF…"), bootstyle="secondary",
+                                     command=self.on_export_pdf, state="disabled")
+        self.pdf_button.pack(side="left", padx=4)
+        self.progress = ttk.Progressbar(controls, mode="indeterminate", length=120)
+        self.description = ttk.Label(self, text="", bootstyle="secondary", wraplength=900)
+        self.description.pack(anchor="w")
+        self.report_box.bind("<<ComboboxSelected>>", lambda _event: self.on_report_chosen())
+
+        self.output = ttk.Frame(self)
+        self.output.pack(fill="both", expand=True)
+        self.summary_frame = ttk.Frame(self.output, padding=(0, 6))
+        self.summary_frame.pack(fill="x")
+        panes = ttk.Panedwindow(self.output, orient="horizontal")
+        panes.pack(fill="both", expand=True)
+        table_frame = ttk.Frame(panes)
+        self.table = ttk.Treeview(table_frame, show="headings", height=14)
+        scrollbar = ttk.Scrollbar(table_frame, orient="vertical", command=self.table.yview)
+        self.table.configure(yscrollcommand=scrollbar.set)
+        self.table.pack(side="left", fill="both", expand=True)
+        scrollbar.pack(side="right", fill="y")
+        panes.add(table_frame, weight=1)
+        self.chart_frame = ttk.ScrolledFrame(panes, auto_hide=True)
+        panes.add(self.chart_frame.container if hasattr(self.chart_frame, "container")
+                  else self.chart_frame, weight=1)
+
+    def refresh(self) -> None:
+        self.specs = self.guarded(self.nb.reports) or []
+        self.report_box.configure(values=[spec.title for spec in self.specs])
+        if self.specs and self.report_box.current() < 0:
+            self.report_box.current(0)
+            self.on_report_chosen()
+        if not self.specs:
+            self.description.configure(text=_("No reports: the plugins that provide them are "
+                                               "not installed or are disabled."))
+
+    def selected_spec(self) -> ReportSpec | None:
+        index = self.report_box.current()
+        return self.specs[index] if 0 <= index < len(self.specs) else None
+
+    def on_report_chosen(self) -> None:
+        spec = self.selected_spec()
+        if spec is not None:
+            self.description.configure(text=spec.description or "")
+
+    def on_build(self) -> None:
+        spec = self.selected_spec()
+        if spec is None:
+            return
+        start = self.start.entry.get().strip() or None
+        end = self.end.entry.get().strip() or None
+        self.build_button.configure(state="disabled")
+        self.progress.pack(side="left", padx=6)
+        self.progress.start(60)
+        notebook = self.nb
+        self.app.jobs.start(lambda _progress: notebook.build_report(spec.name, start, end),
+                            on_done=self.on_built, on_error=self.on_build_failed)
+
+    def stop_progress(self) -> None:
+        if self.winfo_exists():
+            self.progress.stop()
+            self.progress.pack_forget()
+            self.build_button.configure(state="normal")
+
+    def on_build_failed(self, error: BaseException) -> None:
+        self.stop_progress()
+        self.app.notify(_("The report could not be built: {error}").format(
+            error=self.app.describe_error(error)), "danger")
+
+    def on_built(self, report: Report) -> None:
+        self.stop_progress()
+        if self.winfo_exists():
+            self.show_report(report)
+
+    def show_report(self, report: Report) -> None:
+        self.report = report
+        self.pdf_button.configure(state="normal")
+        for child in self.summary_frame.winfo_children():
+            child.destroy()
+        for column, (name, value) in enumerate(report.summary.items()):
+            cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 0))
+            cell.grid(row=column // 6, column=column % 6, sticky="w")
+            ttk.Label(cell, text=_(humanize(str(name))), bootstyle="secondary").pack(anchor="w")
+            ttk.Label(cell, text=format_value(value), font=("TkDefaultFont", 14, "bold")).pack(
+                anchor="w")
+        clear_tree(self.table)
+        columns = [f"c{i}" for i in range(len(report.columns))]
+        self.table.configure(columns=columns)
+        for column, heading in zip(columns, report.columns, strict=True):
+            self.table.heading(column, text=_(humanize(str(heading))), anchor="w")
+            self.table.column(column, width=110, anchor="w")
+        for row in report.rows:
+            self.table.insert("", "end", values=[format_value(v) for v in row])
+        self.show_charts(report)
+
+    def show_charts(self, report: Report) -> None:
+        for canvas in self.canvases:
+            canvas.get_tk_widget().destroy()
+        self.canvases = []
+        for child in self.chart_frame.winfo_children():
+            child.destroy()
+        for chart in report.charts:
+            try:
+                canvas = draw_chart(self.chart_frame, report, chart, self.app.font_family)
+            except Exception as error:  # noqa: BLE001 - one bad chart must not hide the rest
+                log.exception("chart failed")
+                ttk.Label(self.chart_frame, text=_("Chart failed: {error}").format(error=error),
+                          bootstyle="danger").pack(anchor="w")
+                continue
+            canvas.get_tk_widget().pack(fill="x", pady=4)
+            self.canvases.append(canvas)
+
+    def on_export_pdf(self, path: str | None = None) -> None:
+        if self.report is None:
+            return
+        path = path or ttk.filedialog.asksaveasfilename(
+            parent=self, title=_("Export PDF"), defaultextension=".pdf",
+            initialfile=f"{self.report.name}.pdf", filetypes=[("PDF", "*.pdf")])
+        if not path:
+            return
+        try:
+            self.nb.report_pdf(self.report, path)
+        except Exception as error:  # noqa: BLE001
+            self.app.show_error(error)
+            return
+        self.app.notify(_("Saved to {path}").format(path=path), "success")

@@ -1,0 +1,142 @@
+"""Legal review: findings by case and by officer, points, rectification (整改/销号)."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from typing import Any
+
+import ttkbootstrap as ttk
+
+from casebook.models import Finding, ReviewResult
+
+from ..screen import Screen, clear_tree, make_tree
+from ..text import N_, _, severity_label
+
+
+class ReviewScreen(Screen):
+    title = N_("Review")
+
+    def create_widgets(self) -> None:
+        self.results: list[ReviewResult] = []
+        self.findings: dict[str, tuple[ReviewResult, Finding]] = {}
+        header = ttk.Frame(self)
+        header.pack(fill="x")
+        ttk.Label(header, text=_("Legal review"), font=("TkHeadingFont", 16, "bold")).pack(
+            side="left")
+        ttk.Button(header, text=_("Review all cases"), bootstyle="primary",
+                   command=self.refresh).pack(side="right")
+        self.summary = ttk.Label(header, text="", bootstyle="secondary")
+        self.summary.pack(side="right", padx=10)
+
+        self.tabs = ttk.Notebook(self)
+        self.tabs.pack(fill="both", expand=True, pady=(8, 0))
+        by_case = ttk.Frame(self.tabs, padding=6)
+        self.tabs.add(by_case, text=_("By case"))
+        frame, self.case_tree = make_tree(by_case, [
+            ("score", _("Score / points"), 90), ("severity", _("Severity"), 80),
+            ("message", _("Finding"), 520), ("state", _("State"), 160),
+        ], height=14, show_tree=True)
+        self.case_tree.column("#0", width=260, stretch=False)
+        self.case_tree.heading("#0", text=_("Case / rule"), anchor="w")
+        frame.pack(fill="both", expand=True)
+        self.case_tree.tag_configure("open", foreground="#c0392b")
+        self.case_tree.bind("<Double-1>", lambda _event: self.on_open_case())
+        rectify = ttk.Frame(by_case, padding=(0, 6))
+        rectify.pack(fill="x")
+        ttk.Label(rectify, text=_("Rectification note")).pack(side="left")
+        self.note = tk.StringVar(self)
+        ttk.Entry(rectify, textvariable=self.note, width=50).pack(side="left", padx=6)
+        ttk.Button(rectify, text=_("Mark rectified (销号)"), bootstyle="success",
+                   command=self.on_rectify).pack(side="left")
+
+        by_officer = ttk.Frame(self.tabs, padding=6)
+        self.tabs.add(by_officer, text=_("By officer"))
+        frame, self.officer_tree = make_tree(by_officer, [
+            ("officer", _("Officer ID"), 120), ("unit", _("Unit"), 200), ("cases", _("Cases"), 80),
+            ("average", _("Average score"), 110), ("open", _("Open findings"), 110),
+            ("rectified", _("Rectified"), 90),
+        ], height=14)
+        frame.pack(fill="both", expand=True)
+
+    def refresh(self) -> None:
+        self.results = self.guarded(self.nb.review) or []
+        self.fill_cases()
+        self.fill_officers()
+
+    def fill_cases(self) -> None:
+        clear_tree(self.case_tree)
+        self.findings = {}
+        titles = {}
+        total_findings = open_findings = 0
+        for result in sorted(self.results, key=lambda r: r.score):
+            if not result.findings:
+                continue
+            title = titles.get(result.case_id) or self.case_title(result.case_id)
+            parent = self.case_tree.insert("", "end", iid=f"case:{result.case_id}", text=title,
+                                           open=True, values=(result.score, "", "", ""))
+            for finding in result.findings:
+                total_findings += 1
+                open_findings += 0 if finding.rectified else 1
+                state = (_("Rectified") + (f": {finding.rectified_note}"
+                                           if finding.rectified_note else "")
+                         if finding.rectified else _("Open"))
+                iid = f"finding:{finding.id or finding.rule}:{result.case_id}"
+                self.findings[iid] = (result, finding)
+                self.case_tree.insert(parent, "end", iid=iid, text=finding.rule,
+                                      tags=() if finding.rectified else ("open",),
+                                      values=(f"-{finding.points}", severity_label(finding.severity),
+                                              finding.message, state))
+        self.summary.configure(text=_("{cases} cases reviewed, {findings} findings, {open} open")
+                               .format(cases=len(self.results), findings=total_findings,
+                                       open=open_findings))
+
+    def case_title(self, case_id: str) -> str:
+        try:
+            return self.nb.get_case(case_id).title or case_id
+        except Exception:  # noqa: BLE001
+            return case_id
+
+    def fill_officers(self) -> None:
+        # Grouping for display only: scores and points come from the review plugin.
+        clear_tree(self.officer_tree)
+        groups: dict[str, dict[str, Any]] = {}
+        for result in self.results:
+            group = groups.setdefault(result.officer_id or "?", {
+                "unit": result.unit, "scores": [], "open": 0, "rectified": 0})
+            group["scores"].append(result.score)
+            group["open"] += sum(1 for f in result.findings if not f.rectified)
+            group["rectified"] += sum(1 for f in result.findings if f.rectified)
+        for officer, group in sorted(groups.items()):
+            average = sum(group["scores"]) / len(group["scores"])
+            self.officer_tree.insert("", "end", values=(
+                officer, group["unit"], len(group["scores"]), f"{average:.1f}", group["open"],
+                group["rectified"]))
+
+    def on_rectify(self) -> bool:
+        selection = self.case_tree.selection()
+        chosen = self.findings.get(selection[0]) if selection else None
+        if chosen is None:
+            self.app.notify(_("Choose a finding first."), "warning")
+            return False
+        note = self.note.get().strip()
+        if not note:
+            self.app.notify(_("Write what was rectified."), "warning")
+            return False
+        _result, finding = chosen
+        try:
+            self.nb.rectify_finding(finding.id, note)
+        except Exception as error:  # noqa: BLE001
+            self.app.show_error(error)
+            return False
+        self.app.notify(_("Finding rectified."), "success")
+        self.note.set("")
+        self.app.changed()
+        self.refresh()
+        return True
+
+    def on_open_case(self) -> None:
+        selection = self.case_tree.selection()
+        if selection and self.app.shell is not None:
+            iid = selection[0]
+            case_id = iid.split(":", 1)[1] if iid.startswith("case:") else iid.rsplit(":", 1)[-1]
+            self.app.shell.open_case(case_id)

@@ -1,0 +1,147 @@
+"""Today: tasks due and overdue (one click to record the outcome), alerts, daily summary."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import ttkbootstrap as ttk
+
+from casebook.errors import NotFoundError
+from casebook.models import Task
+
+from ..outcome_dialog import OutcomeDialog
+from ..screen import Screen, clear_tree, make_tree
+from ..text import N_, _, format_duration, format_value, format_when, humanize, kind_label
+from ..text import severity_label, task_status_label
+
+log = logging.getLogger(__name__)
+
+
+class TodayScreen(Screen):
+    title = N_("Today")
+
+    def create_widgets(self) -> None:
+        header = ttk.Frame(self)
+        header.pack(fill="x")
+        ttk.Label(header, text=_("Today"), font=("TkHeadingFont", 16, "bold")).pack(side="left")
+        ttk.Button(header, text=_("Refresh"), bootstyle="secondary-outline",
+                   command=self.refresh).pack(side="right")
+        self.tasks: dict[str, Task] = {}
+
+        panes = ttk.Panedwindow(self, orient="vertical")
+        panes.pack(fill="both", expand=True, pady=(8, 0))
+
+        task_box = ttk.Labelframe(panes, text=_("Tasks due and overdue"), padding=8)
+        frame, self.task_tree = make_tree(task_box, [
+            ("status", _("State"), 90), ("due", _("Due"), 130), ("kind", _("Kind"), 110),
+            ("title", _("Task"), 260), ("case", _("Case"), 260), ("late", _("Overdue by"), 100),
+        ], height=9)
+        frame.pack(fill="both", expand=True)
+        self.task_tree.tag_configure("overdue", foreground="#c0392b")
+        self.task_tree.bind("<Double-1>", lambda _event: self.on_record_outcome())
+        self.task_tree.bind("<Return>", lambda _event: self.on_record_outcome())
+        buttons = ttk.Frame(task_box)
+        buttons.pack(fill="x", pady=(6, 0))
+        self.record_button = ttk.Button(buttons, text=_("Record outcome…"), bootstyle="success",
+                                        command=self.on_record_outcome)
+        self.record_button.pack(side="left")
+        ttk.Button(buttons, text=_("Open case"), bootstyle="secondary",
+                   command=self.on_open_case).pack(side="left", padx=6)
+        self.task_count = ttk.Label(buttons, text="", bootstyle="secondary")
+        self.task_count.pack(side="right")
+        panes.add(task_box, weight=3)
+
+        lower = ttk.Frame(panes)
+        alert_box = ttk.Labelframe(lower, text=_("Alerts"), padding=8)
+        alert_box.pack(side="left", fill="both", expand=True, padx=(0, 6))
+        frame, self.alert_tree = make_tree(alert_box, [
+            ("severity", _("Severity"), 70), ("kind", _("Kind"), 90),
+            ("message", _("Message"), 380),
+        ], height=6)
+        frame.pack(fill="both", expand=True)
+        self.alert_tree.bind("<Double-1>", lambda _event: self.on_open_alert_case())
+        summary_box = ttk.Labelframe(lower, text=_("Daily summary"), padding=8)
+        summary_box.pack(side="left", fill="both", expand=True)
+        self.summary_frame = ttk.Frame(summary_box)
+        self.summary_frame.pack(fill="both", expand=True)
+        panes.add(lower, weight=2)
+        self.alerts: list[Any] = []
+
+    # -- data ---------------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        self.refresh_tasks()
+        self.refresh_alerts()
+        self.refresh_summary()
+
+    def refresh_tasks(self) -> None:
+        clear_tree(self.task_tree)
+        self.tasks = {}
+        tasks = self.guarded(self.nb.tasks) or []
+        for task in tasks:
+            self.tasks[task.id] = task
+            self.task_tree.insert("", "end", iid=task.id, tags=(task.status,), values=(
+                task_status_label(task.status), format_when(task.due_at), kind_label(task.kind),
+                task.title, task.case_title or task.case_id,
+                format_duration(task.overdue_seconds) if task.overdue_seconds else ""))
+        overdue = sum(1 for t in tasks if t.status == "overdue")
+        self.task_count.configure(text=_("{count} tasks, {overdue} overdue").format(
+            count=len(tasks), overdue=overdue))
+        if tasks:
+            self.task_tree.selection_set(tasks[0].id)
+
+    def refresh_alerts(self) -> None:
+        clear_tree(self.alert_tree)
+        self.alerts = self.guarded(self.nb.alerts) or []
+        for index, alert in enumerate(self.alerts):
+            self.alert_tree.insert("", "end", iid=str(index), values=(
+                severity_label(alert.severity), kind_label(alert.kind), alert.message))
+
+    def refresh_summary(self) -> None:
+        for child in self.summary_frame.winfo_children():
+            child.destroy()
+        try:
+            report = self.nb.build_report("daily")
+        except NotFoundError:
+            ttk.Label(self.summary_frame, text=_("No daily summary: the plugin that provides it "
+                                                 "is not installed or is disabled."),
+                      bootstyle="secondary", wraplength=380).pack(anchor="w")
+            return
+        except Exception as error:  # noqa: BLE001 - a plugin's report must not break Today
+            log.exception("daily report failed")
+            ttk.Label(self.summary_frame, text=_("The daily summary failed: {error}").format(
+                error=self.app.describe_error(error)), bootstyle="danger",
+                      wraplength=380).pack(anchor="w")
+            return
+        self.summary_report = report
+        for row, (name, value) in enumerate(report.summary.items()):
+            ttk.Label(self.summary_frame, text=_(humanize(str(name)))).grid(row=row, column=0, sticky="w",
+                                                                  padx=(0, 16))
+            ttk.Label(self.summary_frame, text=format_value(value),
+                      font=("TkDefaultFont", 11, "bold")).grid(row=row, column=1, sticky="w")
+
+    # -- handlers -----------------------------------------------------------------------
+
+    def selected_task(self) -> Task | None:
+        selection = self.task_tree.selection()
+        return self.tasks.get(selection[0]) if selection else None
+
+    def on_record_outcome(self) -> OutcomeDialog | None:
+        task = self.selected_task()
+        if task is None:
+            self.app.notify(_("Choose a task first."), "warning")
+            return None
+        return OutcomeDialog(self.app, task, on_done=lambda _entry: self.refresh())
+
+    def on_open_case(self) -> None:
+        task = self.selected_task()
+        if task is not None and self.app.shell is not None:
+            self.app.shell.open_case(task.case_id)
+
+    def on_open_alert_case(self) -> None:
+        selection = self.alert_tree.selection()
+        if selection and self.app.shell is not None:
+            alert = self.alerts[int(selection[0])]
+            if alert.case_ids:
+                self.app.shell.open_case(alert.case_ids[0])

@@ -1,0 +1,214 @@
+"""The GUI's words: its gettext domain and the labels of values that come from the core.
+
+Source strings are English; ``casebook/locale/zh_CN/LC_MESSAGES/casebook-gui.po`` holds the
+Chinese. Everything here is looked up at call time, so a language switch followed by a
+rebuild of the widgets shows the new language everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from casebook.clock import parse_datetime
+from casebook.i18n import gettext_for, language
+
+_ = gettext_for("casebook-gui")
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it yet (it is a msgid)."""
+    return message
+
+
+STATUS_MSGIDS = {
+    "received": N_("Received"),
+    "accepted": N_("Accepted"),
+    "not_accepted": N_("Not accepted"),
+    "filed": N_("Filed"),
+    "not_filed": N_("Not filed"),
+    "handled": N_("Handled"),
+    "diverted": N_("Diverted"),
+    "transferred": N_("Transferred"),
+    "closed": N_("Closed"),
+}
+
+KIND_MSGIDS = {
+    "note": N_("Note"),
+    "action": N_("Action"),
+    "ledger": N_("Ledger"),
+    "callback": N_("Callback"),
+    "finding": N_("Review finding"),
+    "review": N_("Review"),
+    "status": N_("Status change"),
+    "rectification": N_("Rectification"),
+    "supervision": N_("Daily supervision"),
+    "report_3d": N_("3-day report"),
+    "analysis_7d": N_("7-day analysis"),
+    "monthly_review": N_("Monthly review"),
+    "diversion_feedback": N_("Diversion feedback"),
+    "follow_up": N_("Follow-up"),
+    "attachment": N_("Attachment"),
+}
+
+TASK_STATUS_MSGIDS = {
+    "due": N_("Due today"),
+    "overdue": N_("Overdue"),
+    "upcoming": N_("Upcoming"),
+    "done": N_("Done"),
+    "cancelled": N_("Cancelled"),
+}
+
+SEVERITY_MSGIDS = {
+    "info": N_("Info"),
+    "warning": N_("Warning"),
+    "error": N_("Error"),
+    "critical": N_("Critical"),
+    "urgent": N_("Urgent"),
+}
+
+#: The statuses in the order of the case lifecycle, for combo boxes.
+STATUSES = list(STATUS_MSGIDS)
+
+
+def status_label(status: str) -> str:
+    """The display name of a case status (接报, 受案...)."""
+    msgid = STATUS_MSGIDS.get(status)
+    return _(msgid) if msgid else status
+
+
+def kind_label(kind: str) -> str:
+    """The display name of an entry or task kind."""
+    msgid = KIND_MSGIDS.get(kind)
+    return _(msgid) if msgid else humanize(kind)
+
+
+def task_status_label(status: str) -> str:
+    msgid = TASK_STATUS_MSGIDS.get(status)
+    return _(msgid) if msgid else humanize(status)
+
+
+def severity_label(severity: str) -> str:
+    msgid = SEVERITY_MSGIDS.get(severity)
+    return _(msgid) if msgid else humanize(severity)
+
+
+def humanize(name: str) -> str:
+    """``left_home`` -> ``Left home``: the fallback when nothing names a value."""
+    text = str(name).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def localized(labels: Any) -> str | None:
+    """Pick the current language out of a ``{"zh_CN": ..., "en": ...}`` mapping."""
+    if isinstance(labels, dict):
+        lang = language()
+        for key in (lang, lang.split("_")[0], "en", "zh_CN"):
+            value = labels.get(key)
+            if isinstance(value, str) and value:
+                return value
+    return None
+
+
+def type_label(case_type: str, schema: dict[str, Any] | None) -> str:
+    """The display name of a case type, from the schema's ``x-type-labels`` or ``title``."""
+    if schema:
+        for key in ("x-type-labels", "x-title-labels"):
+            label = localized(schema.get(key))
+            if label:
+                return label
+        if language() != "en":
+            translated = _(schema.get("title") or case_type)
+            if translated != (schema.get("title") or case_type):
+                return translated
+        if schema.get("title"):
+            return str(schema["title"])
+    translated = _(humanize(case_type))
+    return translated
+
+
+def field_label(schema: dict[str, Any] | None, name: str) -> str:
+    """The label of a field: the property's own ``x-labels``, then the schema-wide
+    ``x-labels`` (``{"zh_CN": {field: label}}``), then its ``title``, then its name."""
+    schema = schema or {}
+    prop = (schema.get("properties") or {}).get(name) or {}
+    label = localized(prop.get("x-labels"))
+    if label:
+        return label
+    table = schema.get("x-labels") or {}
+    lang = language()
+    for key in (lang, "en", "zh_CN"):
+        mapping = table.get(key) if isinstance(table, dict) else None
+        if isinstance(mapping, dict) and isinstance(mapping.get(name), str):
+            return mapping[name]
+    if prop.get("title"):
+        return _(str(prop["title"]))
+    return _(humanize(name))
+
+
+def enum_label(prop: dict[str, Any], value: Any, *, schema: dict[str, Any] | None = None,
+               name: str = "") -> str:
+    """The label of one enum value, from ``x-enum-labels`` when the schema has them.
+
+    Accepted shapes: ``{"zh_CN": {value: label}, "en": {...}}`` on the property, or the same
+    keyed by field name on the schema. Without one, the GUI's own catalog is tried.
+    """
+    sources = [prop.get("x-enum-labels")]
+    if isinstance(prop.get("items"), dict):
+        sources.append(prop["items"].get("x-enum-labels"))
+    if schema and name:
+        whole = schema.get("x-enum-labels") or {}
+        for lang_key, per_field in whole.items() if isinstance(whole, dict) else []:
+            if isinstance(per_field, dict) and isinstance(per_field.get(name), dict):
+                sources.append({lang_key: per_field[name]})
+    lang = language()
+    for source in sources:
+        if not isinstance(source, dict):
+            continue
+        for key in (lang, "en", "zh_CN"):
+            mapping = source.get(key)
+            if isinstance(mapping, dict) and str(value) in mapping:
+                return str(mapping[str(value)])
+    if value is None or value == "":
+        return ""
+    translated = _(humanize(value))
+    return translated
+
+
+def format_when(value: str | datetime | None) -> str:
+    """An ISO 8601 time as the officer reads it: local, to the minute."""
+    if not value:
+        return ""
+    try:
+        moment = parse_datetime(value)
+    except (TypeError, ValueError):
+        return str(value)
+    if moment is None:
+        return ""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def format_duration(seconds: int) -> str:
+    """``93784`` -> ``1天2小时`` / ``1d 2h``: how long a task is overdue."""
+    seconds = max(0, int(seconds or 0))
+    days, rest = divmod(seconds, 86400)
+    hours = rest // 3600
+    if days:
+        return _("{days}d {hours}h").format(days=days, hours=hours)
+    minutes = (rest % 3600) // 60
+    return _("{hours}h {minutes}m").format(hours=hours, minutes=minutes)
+
+
+def format_value(value: Any) -> str:
+    """Any JSON value as one line of text."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, list):
+        return "、".join(format_value(v) for v in value) if language() == "zh_CN" else ", ".join(
+            format_value(v) for v in value
+        )
+    if isinstance(value, dict):
+        return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
+    return str(value)

@@ -1,0 +1,187 @@
+"""Keys: the one place that derives and wraps keys.
+
+A random 256-bit *data key* encrypts the notebook (SQLCipher raw key). The officer's
+passphrase derives, through scrypt (n = 2**17, r = 8, p = 1), a key-encryption key that wraps
+the data key with AES-256-GCM. Changing the passphrase re-wraps the data key only. An
+optional recovery copy of the data key is wrapped to the station's X25519 public key.
+
+The key file (``notebook.json``) holds no case data: format, device id, KDF parameters,
+salt and wrapped keys.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
+
+from casebook.errors import AuthenticationError, IntegrityError
+from casebook.i18n import _
+
+KEY_FILE = "notebook.json"
+FORMAT = "casebook-notebook"
+FORMAT_VERSION = 1
+SCRYPT_N = 2**17
+SCRYPT_R = 8
+SCRYPT_P = 1
+DATA_KEY_BYTES = 32
+
+
+def b64e(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+def b64d(text: str) -> bytes:
+    return base64.b64decode(text.encode("ascii"), validate=True)
+
+
+def derive_passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) -> bytes:
+    """scrypt the passphrase into a 256-bit key-encryption key."""
+    return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
+
+
+def derive_subkey(secret: bytes, purpose: str, salt: bytes = b"") -> bytes:
+    """HKDF-SHA256 a 256-bit key for one purpose from a shared or master secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None,
+                info=purpose.encode("utf-8")).derive(secret)
+
+
+def seal_to_public_key(public_key: X25519PublicKey, plaintext: bytes, purpose: str) -> dict[str, str]:
+    """Encrypt to an X25519 public key: ephemeral ECDH, HKDF, AES-256-GCM."""
+    ephemeral = X25519PrivateKey.generate()
+    ephemeral_public = ephemeral.public_key().public_bytes_raw()
+    shared = ephemeral.exchange(public_key)
+    key = derive_subkey(shared, purpose, salt=ephemeral_public + public_key.public_bytes_raw())
+    nonce = os.urandom(12)
+    ciphertext = AESGCM(key).encrypt(nonce, plaintext, purpose.encode("utf-8"))
+    return {"ephemeral_public_key": b64e(ephemeral_public), "nonce": b64e(nonce),
+            "ciphertext": b64e(ciphertext)}
+
+
+def open_sealed(private_key: X25519PrivateKey, sealed: dict[str, str], purpose: str) -> bytes:
+    """Decrypt what :func:`seal_to_public_key` produced.
+
+    :raises IntegrityError: when the box was not made for this key or was altered.
+    """
+    ephemeral_public = b64d(sealed["ephemeral_public_key"])
+    shared = private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+    own_public = private_key.public_key().public_bytes_raw()
+    key = derive_subkey(shared, purpose, salt=ephemeral_public + own_public)
+    try:
+        return AESGCM(key).decrypt(b64d(sealed["nonce"]), b64d(sealed["ciphertext"]),
+                                   purpose.encode("utf-8"))
+    except InvalidTag as error:
+        raise IntegrityError(_("A sealed key could not be opened: wrong key or altered data.")) from error
+
+
+@dataclass
+class KeyFile:
+    """The contents of ``notebook.json``."""
+
+    device_id: str
+    kdf: dict[str, Any]
+    wrapped_key: dict[str, str]
+    recovery: dict[str, str] | None = None
+
+    @property
+    def associated_data(self) -> bytes:
+        return f"{FORMAT}|{FORMAT_VERSION}|{self.device_id}".encode()
+
+    # -- creation and unwrapping ---------------------------------------------------------
+
+    @classmethod
+    def new(cls, passphrase: str, device_id: str) -> tuple[KeyFile, bytes]:
+        """A new random data key, wrapped under the passphrase."""
+        data_key = secrets.token_bytes(DATA_KEY_BYTES)
+        keyfile = cls(device_id=device_id, kdf={}, wrapped_key={})
+        keyfile.wrap(data_key, passphrase)
+        return keyfile, data_key
+
+    def wrap(self, data_key: bytes, passphrase: str) -> None:
+        """(Re-)wrap the data key under a passphrase with a fresh salt and nonce."""
+        if not passphrase:
+            raise AuthenticationError(_("The passphrase must not be empty."))
+        salt = os.urandom(16)
+        self.kdf = {"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64e(salt)}
+        kek = derive_passphrase_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
+        nonce = os.urandom(12)
+        self.wrapped_key = {"nonce": b64e(nonce),
+                            "ciphertext": b64e(AESGCM(kek).encrypt(nonce, data_key, self.associated_data))}
+
+    def unwrap(self, passphrase: str) -> bytes:
+        """The data key.
+
+        :raises AuthenticationError: on a wrong passphrase.
+        """
+        kdf = self.kdf
+        if kdf.get("name") != "scrypt" or int(kdf.get("n", 0)) < SCRYPT_N:
+            raise IntegrityError(_("The key file uses an unknown or weakened key derivation."))
+        kek = derive_passphrase_key(passphrase, b64d(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
+        try:
+            return AESGCM(kek).decrypt(b64d(self.wrapped_key["nonce"]),
+                                       b64d(self.wrapped_key["ciphertext"]), self.associated_data)
+        except InvalidTag as error:
+            raise AuthenticationError(_("Wrong passphrase.")) from error
+
+    def set_recovery(self, data_key: bytes, station_public_key: X25519PublicKey) -> None:
+        """Keep a copy of the data key that the station's private key can open."""
+        self.recovery = seal_to_public_key(station_public_key, data_key, "casebook-recovery")
+
+    # -- file ----------------------------------------------------------------------------
+
+    def to_json(self) -> dict[str, Any]:
+        return {"format": FORMAT, "version": FORMAT_VERSION, "device_id": self.device_id,
+                "kdf": self.kdf, "wrapped_key": self.wrapped_key, "recovery": self.recovery}
+
+    def save(self, folder: Path) -> None:
+        """Write atomically: a crash leaves the old or the new file, never half of one."""
+        path = folder / KEY_FILE
+        tmp = folder / (KEY_FILE + ".tmp")
+        with open(tmp, "w", encoding="utf-8") as handle:
+            json.dump(self.to_json(), handle, indent=2)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+        fsync_dir(folder)
+
+    @classmethod
+    def load(cls, folder: Path) -> KeyFile:
+        path = folder / KEY_FILE
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except FileNotFoundError as error:
+            raise AuthenticationError(_("No notebook at {path}.").format(path=folder)) from error
+        except (ValueError, UnicodeDecodeError) as error:
+            raise IntegrityError(_("The notebook key file is damaged: {path}").format(path=path)) from error
+        if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
+            raise IntegrityError(_("Unknown notebook format in {path}.").format(path=path))
+        try:
+            return cls(device_id=str(data["device_id"]), kdf=dict(data["kdf"]),
+                       wrapped_key=dict(data["wrapped_key"]), recovery=data.get("recovery"))
+        except (KeyError, TypeError) as error:
+            raise IntegrityError(_("The notebook key file is damaged: {path}").format(path=path)) from error
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make a rename durable (POSIX); a no-op where directories cannot be opened."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,67 @@
+"""The operation log: the format of an op, its hash chain and causal order.
+
+Every change is an op (see ``schemas/op.schema.json``). Ops are append-only and chained per
+device: each carries the hash of the same device's previous op. ``deps`` is the writer's
+version vector restricted to the case, which is what the merge rules need to tell "saw"
+from "concurrent" without trusting any clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from casebook.errors import IntegrityError, InvalidInputError
+from casebook.i18n import _
+
+GENESIS_HASH = "0" * 64
+
+Op = dict[str, Any]
+
+
+def canonical_json(value: Any) -> str:
+    """The one serialisation that is hashed and signed: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def op_hash(op: Op) -> str:
+    """sha256 of the canonical op; the next op of the device carries it as ``prev_hash``."""
+    return hashlib.sha256(canonical_json(op).encode("utf-8")).hexdigest()
+
+
+def covers(op: Op, device_id: str, seq: int) -> bool:
+    """Did the writer of ``op`` see op (device_id, seq) of the same case?"""
+    if op["device_id"] == device_id:
+        return seq < op["seq"]
+    return op["deps"].get(device_id, 0) >= seq
+
+
+@cache
+def _op_validator() -> Draft202012Validator:
+    schema = json.loads(resources.files("casebook.schemas").joinpath("op.schema.json").read_text("utf-8"))
+    return Draft202012Validator(schema)
+
+
+def check_op_shape(op: Any) -> None:
+    """Refuse anything that is not a well-formed op (from a file or the share).
+
+    :raises IntegrityError: naming the first problem.
+    """
+    if not isinstance(op, dict):
+        raise IntegrityError(_("Malformed operation: not an object."))
+    error = next(iter(_op_validator().iter_errors(op)), None)
+    if error is not None:
+        where = ".".join(str(p) for p in error.absolute_path) or "op"
+        raise IntegrityError(_("Malformed operation ({where}): {message}").format(where=where, message=error.message))
+
+
+def parse_op(body: str) -> Op:
+    try:
+        return json.loads(body)
+    except ValueError as error:
+        raise InvalidInputError(_("Malformed operation.")) from error

@@ -1,0 +1,472 @@
+"""Printable PDFs with Chinese text: reports, the report receipt and the missing-person notice.
+
+ReportLab's built-in fonts have no Chinese glyphs, and its CID fonts (``STSong-Light``) are
+not embedded, so a PDF printed on another machine may show empty boxes. Casebook therefore
+embeds a CJK font found on the system. ReportLab reads only TrueType outlines: the common
+OpenType/CFF files (Noto Sans CJK ``.ttc``, Source Han) are skipped, while WenQuanYi Zen Hei,
+Droid Sans Fallback, AR PL UMing, SimSun/SimHei/Microsoft YaHei and macOS's Songti/Heiti or
+Arial Unicode work. ``CASEBOOK_CJK_FONT`` (``path`` or ``path#index``) names a font file
+explicitly, for stations whose fonts live elsewhere.
+
+The building blocks (:func:`paragraph`, :func:`field_table`, :func:`image`,
+:func:`build_pdf`) are what plugins combine into their documents; :func:`report_pdf`,
+:func:`receipt_pdf` and :func:`notice_pdf` are the finished documents.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import shutil
+import subprocess
+import sys
+import threading
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from xml.sax.saxutils import escape
+
+from casebook.errors import InvalidInputError
+from casebook.i18n import _
+from casebook.models import Report
+
+FONT_NAME = "CasebookCJK"
+FONT_ENV = "CASEBOOK_CJK_FONT"
+
+# Known places of TrueType CJK fonts, tried after fontconfig (Windows and macOS have none).
+KNOWN_FONT_FILES: tuple[tuple[str, int], ...] = (
+    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
+    ("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc", 0),
+    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
+    ("/usr/share/fonts/google-droid-sans-fonts/DroidSansFallbackFull.ttf", 0),
+    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
+    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
+    ("C:/Windows/Fonts/simsun.ttc", 0),
+    ("C:/Windows/Fonts/simhei.ttf", 0),
+    ("C:/Windows/Fonts/msyh.ttc", 0),
+    ("C:/Windows/Fonts/simkai.ttf", 0),
+    ("/System/Library/Fonts/Supplemental/Songti.ttc", 0),
+    ("/System/Library/Fonts/STHeiti Light.ttc", 0),
+    ("/Library/Fonts/Arial Unicode.ttf", 0),
+    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf", 0),
+)
+
+# Droid Sans Fallback, for one, has no Latin letters or digits: such runs are drawn with
+# ReportLab's built-in Helvetica, which needs no file.
+LATIN_FONT = "Helvetica"
+
+_lock = threading.Lock()
+_registered: str | None = None
+_covered: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class FontFile:
+    """A font file and, for a collection (``.ttc``), the index of the face to use."""
+
+    path: str
+    index: int = 0
+
+
+def _fontconfig_candidates() -> list[FontFile]:
+    """Chinese-capable fonts that fontconfig knows, TrueType outlines first."""
+    if not shutil.which("fc-list"):
+        return []
+    try:
+        listing = subprocess.run(
+            ["fc-list", ":lang=zh", "file", "index", "fontformat"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        ).stdout
+    except (OSError, subprocess.SubprocessError):
+        return []
+    truetype: list[FontFile] = []
+    others: list[FontFile] = []
+    for line in sorted(listing.splitlines()):
+        path, _sep, rest = line.partition(":")
+        attributes = dict(
+            part.strip().split("=", 1) for part in rest.split(":") if "=" in part
+        )
+        try:
+            candidate = FontFile(path.strip(), int(attributes.get("index", "0")))
+        except ValueError:
+            continue
+        bucket = truetype if attributes.get("fontformat") == "TrueType" else others
+        if candidate not in bucket:
+            bucket.append(candidate)
+    return truetype + others
+
+
+def font_candidates() -> list[FontFile]:
+    """Every font file worth trying, most preferred first."""
+    candidates: list[FontFile] = []
+    explicit = os.environ.get(FONT_ENV, "").strip()
+    if explicit:
+        path, _sep, index = explicit.partition("#")
+        candidates.append(FontFile(path, int(index or 0)))
+    candidates.extend(_fontconfig_candidates())
+    candidates.extend(FontFile(path, index) for path, index in KNOWN_FONT_FILES)
+    if sys.platform == "win32":
+        windir = os.environ.get("WINDIR", "C:/Windows")
+        candidates.extend(
+            FontFile(str(Path(windir) / "Fonts" / name))
+            for name in ("simsun.ttc", "msyh.ttc", "simhei.ttf")
+        )
+    seen: set[FontFile] = set()
+    return [c for c in candidates if not (c in seen or seen.add(c))]
+
+
+def _load(candidate: FontFile) -> Any | None:
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
+
+    if not Path(candidate.path).is_file():
+        return None
+    try:
+        font = TTFont(FONT_NAME, candidate.path, subfontIndex=candidate.index)
+    except (TTFError, OSError, ValueError, KeyError, IndexError):
+        # CFF outlines, a broken file, or a face without a Unicode cmap: try the next one.
+        return None
+    # A usable face must actually draw Chinese, not just claim the language.
+    if ord("案") not in font.face.charToGlyph:
+        return None
+    return font
+
+
+def register_cjk_font() -> str:
+    """Register a system CJK font with ReportLab once and return its ReportLab name.
+
+    :raises InvalidInputError: when no usable CJK TrueType font is installed.
+    """
+    global _registered, _covered
+    with _lock:
+        if _registered:
+            return _registered
+        from reportlab.pdfbase import pdfmetrics
+
+        for candidate in font_candidates():
+            font = _load(candidate)
+            if font is not None:
+                pdfmetrics.registerFont(font)
+                _covered = frozenset(font.face.charToGlyph)
+                _registered = FONT_NAME
+                return _registered
+        raise InvalidInputError(
+            _(
+                "No Chinese (CJK) TrueType font was found, so the PDF cannot be printed. "
+                "Install one (for example WenQuanYi Zen Hei: fonts-wqy-zenhei, or Droid Sans "
+                "Fallback: fonts-droid-fallback; on Windows SimSun is built in) or set "
+                "CASEBOOK_CJK_FONT to the path of a .ttf/.ttc file."
+            )
+        )
+
+
+# --- building blocks ------------------------------------------------------------------
+
+
+def styles() -> dict[str, Any]:
+    """Paragraph styles that use the CJK font (``title``, ``heading``, ``body``, ``small``,
+    ``cell``, ``center``). Chinese has no spaces, so every style wraps as CJK."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.styles import ParagraphStyle
+
+    font = register_cjk_font()
+    base = ParagraphStyle("body", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
+    return {
+        "title": ParagraphStyle(
+            "title", parent=base, fontSize=20, leading=28, alignment=TA_CENTER, spaceAfter=10
+        ),
+        "heading": ParagraphStyle("heading", parent=base, fontSize=13, leading=18, spaceAfter=4),
+        "body": base,
+        "small": ParagraphStyle("small", parent=base, fontSize=9, leading=12),
+        "cell": ParagraphStyle("cell", parent=base, fontSize=9.5, leading=13),
+        "center": ParagraphStyle("center", parent=base, alignment=TA_CENTER),
+    }
+
+
+def text(value: Any) -> str:
+    """A value as display text (``None`` as empty, lists joined, booleans as 是/否 or yes/no)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, list | tuple):
+        return "、".join(text(item) for item in value)
+    if isinstance(value, dict):
+        return "; ".join(f"{key}: {text(item)}" for key, item in value.items())
+    return str(value)
+
+
+def markup(value: Any) -> str:
+    """Paragraph markup for plain text: escaped, with the characters the CJK font lacks
+    (often Latin letters and digits) switched to :data:`LATIN_FONT`."""
+    register_cjk_font()
+    runs: list[tuple[bool, str]] = []
+    for char in text(value):
+        covered = ord(char) in _covered or char == "\n"
+        if runs and runs[-1][0] == covered:
+            runs[-1] = (covered, runs[-1][1] + char)
+        else:
+            runs.append((covered, char))
+    parts = [
+        escape(run) if covered else f'<font name="{LATIN_FONT}">{escape(run)}</font>'
+        for covered, run in runs
+    ]
+    return "".join(parts).replace("\n", "<br/>")
+
+
+def paragraph(value: Any, style: str = "body") -> Any:
+    """A wrapped paragraph of plain text (markup characters are escaped)."""
+    from reportlab.platypus import Paragraph
+
+    return Paragraph(markup(value), styles()[style])
+
+
+def field_table(
+    rows: Sequence[tuple[str, Any]],
+    *,
+    width: float | None = None,
+    label_width: float | None = None,
+) -> Any:
+    """A two-column grid of labelled values, as on a police form."""
+    from reportlab.lib import colors
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    total = width or A4[0] - 40 * mm
+    label = label_width or 38 * mm
+    data = [[paragraph(name, "cell"), paragraph(value, "cell")] for name, value in rows]
+    table = Table(data, colWidths=[label, total - label])
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.6, colors.black),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+            ]
+        )
+    )
+    return table
+
+
+def data_table(columns: Sequence[str], rows: Iterable[Sequence[Any]], *, width: float) -> Any:
+    """A table with a header row that repeats on every page."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    body = [[paragraph(column, "cell") for column in columns]]
+    body.extend([paragraph(cell, "cell") for cell in row] for row in rows)
+    count = max(1, len(columns))
+    table = Table(body, colWidths=[width / count] * count, repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def image(data: bytes, *, max_width: float, max_height: float) -> Any:
+    """An image flowable scaled to fit the box, keeping its proportions.
+
+    :raises InvalidInputError: when the bytes are not an image ReportLab can read.
+    """
+    from reportlab.lib.utils import ImageReader
+    from reportlab.platypus import Image
+
+    try:
+        reader = ImageReader(io.BytesIO(data))
+        width, height = reader.getSize()
+    except Exception as error:  # ReportLab raises a variety of PIL and own errors
+        raise InvalidInputError(_("The photo is not an image that can be printed.")) from error
+    scale = min(max_width / width, max_height / height)
+    return Image(io.BytesIO(data), width=width * scale, height=height * scale)
+
+
+def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str = "") -> Path:
+    """Write flowables to an A4 PDF with page numbers; returns the path."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+    from reportlab.platypus import SimpleDocTemplate
+
+    register_cjk_font()
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    def number_page(canvas: Any, doc: Any) -> None:
+        canvas.saveState()
+        canvas.setFont(LATIN_FONT, 8)
+        canvas.drawCentredString(A4[0] / 2, 10 * mm, f"- {doc.page} -")
+        canvas.restoreState()
+
+    document = SimpleDocTemplate(
+        str(target),
+        pagesize=A4,
+        leftMargin=20 * mm,
+        rightMargin=20 * mm,
+        topMargin=18 * mm,
+        bottomMargin=18 * mm,
+        title=title,
+        author=author,
+        creator="Casebook",
+    )
+    document.build(flowables, onFirstPage=number_page, onLaterPages=number_page)
+    return target
+
+
+def usable_width() -> float:
+    """The width between the margins of :func:`build_pdf`'s pages."""
+    from reportlab.lib.pagesizes import A4
+    from reportlab.lib.units import mm
+
+    return A4[0] - 40 * mm
+
+
+# --- finished documents ---------------------------------------------------------------
+
+
+def label(key: str, labels: dict[str, str] | None = None) -> str:
+    """The display label of a summary key: from ``labels``, else the key with spaces."""
+    return (labels or {}).get(key) or str(key).replace("_", " ")
+
+
+def report_pdf(
+    report: Report,
+    path: str | Path,
+    *,
+    subtitle: str = "",
+    labels: dict[str, str] | None = None,
+) -> Path:
+    """A report as a PDF: title, the summary figures, then the table.
+
+    :param labels: display labels of the summary keys (e.g. translated); missing keys are
+        shown with underscores as spaces.
+
+    >>> report_pdf(Report("onsite", "On-site closure", {"rate": 0.8611}), "onsite.pdf")
+    """
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer
+
+    flowables: list[Any] = [paragraph(report.title, "title")]
+    if subtitle:
+        flowables.append(paragraph(subtitle, "center"))
+    flowables.append(Spacer(1, 4 * mm))
+    summary_rows = [
+        (label(name, labels), value)
+        for name, value in report.summary.items()
+        if not isinstance(value, dict)
+    ]
+    nested = [(name, value) for name, value in report.summary.items() if isinstance(value, dict)]
+    if summary_rows:
+        flowables.append(field_table(summary_rows, label_width=60 * mm))
+    for name, value in nested:
+        flowables.extend([Spacer(1, 3 * mm), paragraph(label(name, labels), "heading")])
+        rows = [(label(key, labels), item) for key, item in value.items()]
+        flowables.append(field_table(rows, label_width=60 * mm))
+    if report.columns:
+        flowables.append(Spacer(1, 6 * mm))
+        flowables.append(data_table(report.columns, report.rows, width=usable_width()))
+    return build_pdf(path, flowables, title=report.title)
+
+
+def receipt_pdf(
+    path: str | Path,
+    *,
+    title: str,
+    number: str,
+    rows: Sequence[tuple[str, Any]],
+    statement: str,
+    signatures: Sequence[str],
+    stub_title: str = "",
+    stub_rows: Sequence[tuple[str, Any]] = (),
+) -> Path:
+    """The report receipt 案(事)件接报回执单: the reporter's part and, below a cut line, the
+    station's stub (存根) that stays in the file.
+
+    :param rows: (label, value) pairs of the report's elements.
+    :param statement: the printed text telling the reporter what happens next.
+    :param signatures: labels of the signature lines (receiving officer, reporter...).
+    """
+    from reportlab.lib.units import mm
+    from reportlab.platypus import HRFlowable, Spacer
+
+    def part(heading: str, part_rows: Sequence[tuple[str, Any]], with_statement: bool) -> list:
+        items: list[Any] = [paragraph(heading, "title"), paragraph(number, "center")]
+        items.append(Spacer(1, 4 * mm))
+        items.append(field_table(part_rows))
+        if with_statement:
+            items.extend([Spacer(1, 4 * mm), paragraph(statement)])
+        items.append(Spacer(1, 6 * mm))
+        items.append(paragraph("        ".join(f"{label}:________" for label in signatures)))
+        return items
+
+    flowables = part(title, rows, True)
+    if stub_rows:
+        flowables.append(Spacer(1, 8 * mm))
+        flowables.append(HRFlowable(width="100%", dash=(4, 3), thickness=0.8))
+        flowables.append(Spacer(1, 6 * mm))
+        flowables.extend(part(stub_title or title, stub_rows, False))
+    return build_pdf(path, flowables, title=title)
+
+
+def notice_pdf(
+    path: str | Path,
+    *,
+    title: str,
+    headline: str,
+    rows: Sequence[tuple[str, Any]],
+    body: str,
+    contact: str,
+    photo: bytes | None = None,
+    no_photo_text: str = "",
+) -> Path:
+    """The missing-person notice 寻人公告: headline, photo beside the description, appeal
+    text and how to contact the station.
+
+    :param photo: image bytes (JPEG/PNG), or None to print ``no_photo_text`` in the frame.
+    """
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    width = usable_width()
+    photo_width = 55 * mm
+    picture = (
+        image(photo, max_width=photo_width - 4 * mm, max_height=75 * mm)
+        if photo
+        else paragraph(no_photo_text, "center")
+    )
+    details = field_table(rows, width=width - photo_width - 4 * mm, label_width=28 * mm)
+    layout = Table([[picture, details]], colWidths=[photo_width, width - photo_width])
+    layout.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (0, 0), (0, 0), "CENTER"),
+                ("BOX", (0, 0), (0, 0), 0.8, colors.black),
+            ]
+        )
+    )
+    flowables = [
+        paragraph(title, "title"),
+        paragraph(headline, "heading"),
+        Spacer(1, 3 * mm),
+        layout,
+        Spacer(1, 6 * mm),
+        paragraph(body),
+        Spacer(1, 6 * mm),
+        paragraph(contact, "heading"),
+    ]
+    return build_pdf(path, flowables, title=title)
