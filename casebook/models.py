@@ -159,6 +159,7 @@ class Task(_Plain):
     overdue_seconds: int = 0
     case_title: str = ""
     outcome_schema: dict[str, Any] | None = None
+    key: str = ""
 
 
 @dataclass

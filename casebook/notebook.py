@@ -833,7 +833,7 @@ class Notebook:
             params.append(case_id)
         rows = self._query(
             "SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
-            f" c.title FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
+            f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
             " ORDER BY t.due_ts, t.task_id", params)
         now_ts = int(moment.timestamp())
         result = []
@@ -841,17 +841,17 @@ class Notebook:
             state = "overdue" if r[5] < now_ts else ("due" if r[5] <= end_of_day.timestamp() else "upcoming")
             result.append(Task(id=r[0], case_id=r[1], kind=r[2], title=r[3], due_at=r[4], status=state,
                                plugin=r[6], data=json.loads(r[7]), overdue_seconds=max(0, now_ts - r[5]),
-                               case_title=r[9], outcome_schema=json.loads(r[8]) if r[8] else None))
+                               case_title=r[9], outcome_schema=json.loads(r[8]) if r[8] else None, key=r[10]))
         return result
 
     def get_task(self, task_id: str) -> Task:
-        rows = self._query("SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema"
+        rows = self._query("SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema, key"
                            " FROM tasks WHERE task_id = ?", (str(task_id),))
         if not rows:
             raise NotFoundError(_("No task {id}.").format(id=task_id))
         r = rows[0]
         return Task(id=r[0], case_id=r[1], kind=r[2], title=r[3], due_at=r[4], status=r[5], plugin=r[6],
-                    data=json.loads(r[7]), outcome_schema=json.loads(r[8]) if r[8] else None)
+                    data=json.loads(r[7]), outcome_schema=json.loads(r[8]) if r[8] else None, key=r[9])
 
     def complete_task(self, task_id: str, outcome: dict[str, Any]) -> Entry:
         """Mark a task done and record its outcome as an entry on the case.
@@ -875,7 +875,8 @@ class Notebook:
             self._append("task.done", task.case_id, {
                 "task_id": task_id, "outcome": outcome,
                 "entry": {"entry_id": entry_id, "kind": task.kind, "text": comment,
-                          "data": {**outcome, "task_id": task_id, "task_title": task.title}, "plugin": task.plugin}})
+                          "data": {**outcome, "task_id": task_id, "task_title": task.title, "task_key": task.key,
+                                   "due_at": task.due_at}, "plugin": task.plugin}})
             self._plan_tasks(self.get_case(task.case_id))
         case = self._saved(task.case_id)
         done = self.get_task(task_id)

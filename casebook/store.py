@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS task_plans (
 CREATE TABLE IF NOT EXISTS tasks (
     task_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, plugin TEXT NOT NULL, kind TEXT NOT NULL,
     title TEXT NOT NULL, due_at TEXT NOT NULL, due_ts INTEGER NOT NULL, data TEXT NOT NULL,
-    outcome_schema TEXT, status TEXT NOT NULL, done_hlc INTEGER, outcome TEXT);
+    outcome_schema TEXT, status TEXT NOT NULL, done_hlc INTEGER, outcome TEXT, key TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS tasks_by_due ON tasks (status, due_ts);
 CREATE INDEX IF NOT EXISTS tasks_by_case ON tasks (case_id);
 CREATE TABLE IF NOT EXISTS reviews (

@@ -190,12 +190,12 @@ class Views:
             row = self.conn.execute("SELECT status FROM tasks WHERE task_id = ?", (task_id,)).fetchone()
             status = "done" if row and row[0] == "done" else ("pending" if task_id in current else "cancelled")
             self.conn.execute(
-                "INSERT INTO tasks (task_id, case_id, plugin, kind, title, due_at, due_ts, data, outcome_schema, status)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET kind = excluded.kind,"
+                "INSERT INTO tasks (task_id, case_id, plugin, kind, title, due_at, due_ts, data, outcome_schema, status,"
+                " key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (task_id) DO UPDATE SET kind = excluded.kind,"
                 " title = excluded.title, due_at = excluded.due_at, due_ts = excluded.due_ts, data = excluded.data,"
                 " outcome_schema = excluded.outcome_schema, status = excluded.status",
                 (task_id, op["case_id"], p["plugin"], task["kind"], task["title"], task["due_at"], task["due_ts"],
-                 dumps(task.get("data") or {}), dumps(task.get("outcome_schema")), status))
+                 dumps(task.get("data") or {}), dumps(task.get("outcome_schema")), status, task.get("key", "")))
 
     def _task_done(self, op: Op, p: dict) -> None:
         self.conn.execute("UPDATE tasks SET status = 'done', done_hlc = ?, outcome = ? WHERE task_id = ?",

@@ -1,0 +1,664 @@
+"""The ``casebook`` command: a thin click layer over :class:`casebook.Notebook`.
+
+Exit codes: 0 ok; 1 invalid input or refused (one line on stderr, nothing written);
+2 usage; 3 authentication; 4 integrity. ``--json`` prints machine-readable output on stdout.
+The passphrase comes from ``CASEBOOK_PASSPHRASE`` or a prompt.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from casebook import clock
+from casebook.errors import CasebookError, InvalidInputError
+from casebook.i18n import _
+from casebook.notebook import STATUSES, Notebook
+
+log = logging.getLogger("casebook")
+
+
+def default_notebook_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("casebook", appauthor=False)) / "notebook"
+
+
+def notebook_dir(ctx: click.Context) -> Path:
+    return Path(ctx.find_root().params.get("notebook") or default_notebook_dir())
+
+
+def passphrase(prompt: str | None = None, *, confirm: bool = False, env: str = "CASEBOOK_PASSPHRASE") -> str:
+    """The passphrase from the environment (scripts) or a hidden prompt."""
+    value = os.environ.get(env)
+    if value:
+        return value
+    if not sys.stdin.isatty():
+        raise InvalidInputError(_("No passphrase: set {env} or run in a terminal.").format(env=env))
+    return click.prompt(prompt or _("Passphrase"), hide_input=True, confirmation_prompt=confirm)
+
+
+def open_notebook(ctx: click.Context) -> Notebook:
+    """The notebook of this invocation, unlocked once and closed when the command ends."""
+    root = ctx.find_root()
+    root.ensure_object(dict)
+    if "notebook_obj" not in root.obj:
+        folder = notebook_dir(ctx)
+        if not Notebook.exists(folder):
+            raise InvalidInputError(_("No notebook in {path}. Create one with: casebook init").format(path=folder))
+        setup_logging(folder)
+        notebook = Notebook.open(folder, passphrase())
+        root.obj["notebook_obj"] = notebook
+        root.call_on_close(notebook.close)
+    return root.obj["notebook_obj"]
+
+
+def setup_logging(folder: Path) -> None:
+    """Log to the notebook folder. Only metadata is logged, never case content."""
+    if any(isinstance(h, logging.FileHandler) for h in log.handlers):
+        return
+    logs = folder / "logs"
+    try:
+        logs.mkdir(exist_ok=True)
+        handler = logging.FileHandler(logs / "casebook.log", encoding="utf-8")
+    except OSError:
+        return
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+
+
+def emit_json(value: Any) -> None:
+    """Print a value as JSON on stdout (dataclasses through ``to_dict``)."""
+    click.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2, default=str))
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return value
+
+
+def read_json(file: str | None, what: str = "JSON") -> Any:
+    """JSON from a file, or from stdin when no file (or "-") is given."""
+    try:
+        text = sys.stdin.read() if file in (None, "-") else Path(file).read_text(encoding="utf-8")
+    except OSError as error:
+        raise InvalidInputError(_("Cannot read {file}: {error}").format(file=file, error=error.strerror)) from error
+    except UnicodeDecodeError as error:
+        raise InvalidInputError(_("{file} is not UTF-8 text.").format(file=file)) from error
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise InvalidInputError(_("Invalid JSON in {what}: {error}").format(what=file or "stdin", error=error)) from error
+
+
+def parse_json_value(text: str) -> Any:
+    try:
+        return json.loads(text)
+    except ValueError as error:
+        raise InvalidInputError(_("Invalid JSON value: {error}").format(error=error)) from error
+
+
+json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+
+
+class DefaultToGui(click.Group):
+    """Plain ``casebook`` opens the app."""
+
+
+@click.group(cls=DefaultToGui, invoke_without_command=True)
+@click.option("--notebook", type=click.Path(file_okay=False), envvar="CASEBOOK_NOTEBOOK",
+              help="Notebook folder (default: CASEBOOK_NOTEBOOK, else the user data folder).")
+@click.version_option(package_name="casebook")
+@click.pass_context
+def cli(ctx: click.Context, notebook: str | None) -> None:
+    """Casebook: the encrypted case notebook. Without a command, opens the app."""
+    if ctx.invoked_subcommand is None:
+        from casebook.gui import main as gui_main
+
+        gui_main(str(notebook_dir(ctx)))
+
+
+@cli.command()
+@click.pass_context
+def gui(ctx: click.Context) -> None:
+    """Open the desktop app."""
+    from casebook.gui import main as gui_main
+
+    gui_main(str(notebook_dir(ctx)))
+
+
+@cli.command()
+@click.option("--officer-id", required=True)
+@click.option("--officer-name", required=True)
+@click.option("--unit", required=True)
+@click.pass_context
+def init(ctx: click.Context, officer_id: str, officer_name: str, unit: str) -> None:
+    """Create a notebook for this laptop's officer."""
+    folder = notebook_dir(ctx)
+    notebook = Notebook.create(folder, passphrase(confirm=True), officer_id=officer_id,
+                               officer_name=officer_name, unit=unit)
+    click.echo(_("Notebook created in {path} (device {device}).").format(path=folder, device=notebook.device_id))
+    notebook.close()
+
+
+@cli.command()
+@click.pass_context
+def passwd(ctx: click.Context) -> None:
+    """Change the passphrase (the data is not re-encrypted). New one from CASEBOOK_NEW_PASSPHRASE."""
+    notebook = open_notebook(ctx)
+    new = passphrase(_("New passphrase"), confirm=True, env="CASEBOOK_NEW_PASSPHRASE")
+    notebook.change_passphrase(passphrase(), new)
+    click.echo(_("Passphrase changed."))
+
+
+# -- cases ---------------------------------------------------------------------------------
+
+
+@cli.group()
+def case() -> None:
+    """Create, show and change cases."""
+
+
+@case.command("new")
+@click.option("--type", "case_type", required=True, help="Case type, e.g. incident, missing_person.")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin).")
+@click.option("--status", default="received", type=click.Choice(STATUSES))
+@click.pass_context
+def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) -> None:
+    """Create a case from JSON fields; prints the new id."""
+    fields = read_json(file)
+    created = open_notebook(ctx).create_case(case_type, fields, status=status)
+    click.echo(created.id)
+
+
+@case.command("show")
+@click.argument("case_id")
+@json_option
+@click.pass_context
+def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
+    """Show a case with its timeline."""
+    shown = open_notebook(ctx).get_case(case_id)
+    if as_json:
+        emit_json(shown)
+        return
+    click.echo(f"{shown.title}  [{shown.type}, {shown.status}]  {shown.id}")
+    for name, value in sorted(shown.fields.items()):
+        click.echo(f"  {name}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+    for conflict in shown.conflicts:
+        values = " | ".join(json.dumps(v.value, ensure_ascii=False) for v in conflict.values)
+        click.echo(_("  conflict on {field}: {values}").format(field=conflict.field, values=values))
+    for entry in shown.entries:
+        mark = " [x]" if entry.deleted else ""
+        click.echo(f"  {entry.created_at} {entry.author} {entry.kind}{mark}: {entry.text}")
+    for attachment in shown.attachments:
+        click.echo(f"  📎 {attachment.id} {attachment.name} ({attachment.size} B)")
+
+
+@case.command("update")
+@click.argument("case_id")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON object of fields (default: stdin).")
+@click.pass_context
+def case_update(ctx: click.Context, case_id: str, file: str | None) -> None:
+    """Set fields from a JSON object (null clears a field)."""
+    open_notebook(ctx).update_case(case_id, read_json(file))
+
+
+@case.command("note")
+@click.argument("case_id")
+@click.argument("text")
+@click.pass_context
+def case_note(ctx: click.Context, case_id: str, text: str) -> None:
+    """Add a note to a case."""
+    click.echo(open_notebook(ctx).add_entry(case_id, "note", text).id)
+
+
+@case.command("entry")
+@click.argument("case_id")
+@click.argument("kind")
+@click.argument("text")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON data of the entry.")
+@click.pass_context
+def case_entry(ctx: click.Context, case_id: str, kind: str, text: str, file: str | None) -> None:
+    """Add an entry of any kind (action, ledger...) to a case."""
+    data = read_json(file) if file else None
+    click.echo(open_notebook(ctx).add_entry(case_id, kind, text, data).id)
+
+
+@case.command("status")
+@click.argument("case_id")
+@click.argument("status", type=click.Choice(STATUSES))
+@click.option("--reason", default=None)
+@click.pass_context
+def case_status(ctx: click.Context, case_id: str, status: str, reason: str | None) -> None:
+    """Move a case to a new status."""
+    open_notebook(ctx).set_status(case_id, status, reason)
+
+
+@case.command("delete")
+@click.argument("case_id")
+@click.pass_context
+def case_delete(ctx: click.Context, case_id: str) -> None:
+    """Delete a case (a tombstone: it stays in the audit trail)."""
+    open_notebook(ctx).delete_case(case_id)
+
+
+@case.command("list")
+@click.option("--type", "case_type")
+@click.option("--status", type=click.Choice(STATUSES))
+@click.option("--officer")
+@click.option("--since")
+@click.option("--until")
+@click.option("--limit", default=100, show_default=True)
+@click.option("--offset", default=0)
+@json_option
+@click.pass_context
+def case_list(ctx: click.Context, case_type, status, officer, since, until, limit, offset, as_json) -> None:
+    """List cases, newest change first."""
+    rows = open_notebook(ctx).list_cases(case_type=case_type, status=status, officer_id=officer, since=since,
+                                         until=until, limit=limit, offset=offset)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row.id}  {row.updated_at}  {row.type:<15} {row.status:<12} {row.title}")
+
+
+@case.command("history")
+@click.argument("case_id")
+@json_option
+@click.pass_context
+def case_history(ctx: click.Context, case_id: str, as_json: bool) -> None:
+    """The audit trail of a case: every op, oldest first."""
+    ops = open_notebook(ctx).history(case_id)
+    if as_json:
+        emit_json(ops)
+        return
+    for op in ops:
+        when = clock.format_datetime(clock.hlc_datetime(op["hlc"]))
+        click.echo(f"{when} {op['officer_id']} {op['kind']} {op['device_id'][:8]}#{op['seq']}")
+
+
+@case.command("attach")
+@click.argument("case_id")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.pass_context
+def case_attach(ctx: click.Context, case_id: str, file: str) -> None:
+    """Encrypt a file into the notebook and attach it; prints the attachment id."""
+    click.echo(open_notebook(ctx).attach(case_id, file).id)
+
+
+@case.command("export")
+@click.argument("attachment_id")
+@click.argument("dest", type=click.Path())
+@click.pass_context
+def case_export(ctx: click.Context, attachment_id: str, dest: str) -> None:
+    """Decrypt an attachment to a file or folder."""
+    click.echo(str(open_notebook(ctx).export_attachment(attachment_id, dest)))
+
+
+@case.command("resolve")
+@click.argument("case_id")
+@click.argument("field")
+@click.option("--value", "value", required=True, help="The chosen value, as JSON.")
+@click.pass_context
+def case_resolve(ctx: click.Context, case_id: str, field: str, value: str) -> None:
+    """Settle a conflict on a field."""
+    open_notebook(ctx).resolve_conflict(case_id, field, parse_json_value(value))
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def conflicts(ctx: click.Context, as_json: bool) -> None:
+    """Fields with concurrent values from different laptops."""
+    found = open_notebook(ctx).conflicts()
+    if as_json:
+        emit_json(found)
+        return
+    for conflict in found:
+        values = " | ".join(f"{json.dumps(v.value, ensure_ascii=False)} ({v.author})" for v in conflict.values)
+        click.echo(f"{conflict.case_id} {conflict.title} {conflict.field}: {values}")
+
+
+@cli.command()
+@click.argument("query")
+@click.option("--limit", default=50, show_default=True)
+@json_option
+@click.pass_context
+def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+    """Find cases containing the text (any 1+ characters, Chinese included)."""
+    rows = open_notebook(ctx).search(query, limit=limit)
+    if as_json:
+        emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row.id}  {row.type:<15} {row.status:<12} {row.title}")
+
+
+# -- tasks, alerts, review -----------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@click.option("--all", "include_upcoming", is_flag=True, help="Include tasks due later.")
+@json_option
+@click.pass_context
+def tasks(ctx: click.Context, at: str | None, include_upcoming: bool, as_json: bool) -> None:
+    """Tasks due and overdue (callbacks, supervision...)."""
+    found = open_notebook(ctx).tasks(at, include_upcoming=include_upcoming)
+    if as_json:
+        emit_json(found)
+        return
+    for task in found:
+        late = _(" overdue {hours} h").format(hours=task.overdue_seconds // 3600) if task.status == "overdue" else ""
+        click.echo(f"{task.id}  {task.due_at}  {task.status}{late}  {task.title}  — {task.case_title}")
+
+
+@cli.group()
+def task() -> None:
+    """Record the outcome of a task."""
+
+
+@task.command("done")
+@click.argument("task_id")
+@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON outcome (default: {}).")
+@click.pass_context
+def task_done(ctx: click.Context, task_id: str, file: str | None) -> None:
+    """Mark a task done, with its outcome (e.g. a callback's)."""
+    outcome = read_json(file) if file else {}
+    click.echo(open_notebook(ctx).complete_task(task_id, outcome).id)
+
+
+@cli.command()
+@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@json_option
+@click.pass_context
+def alerts(ctx: click.Context, at: str | None, as_json: bool) -> None:
+    """Escalations for the duty leader: investigation, cluster, urgent."""
+    found = open_notebook(ctx).alerts(at)
+    if as_json:
+        emit_json(found)
+        return
+    for alert in found:
+        click.echo(f"[{alert.kind}] {alert.message} ({', '.join(alert.case_ids)})")
+
+
+@cli.command()
+@click.argument("case_id", required=False)
+@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@json_option
+@click.pass_context
+def review(ctx: click.Context, case_id: str | None, at: str | None, as_json: bool) -> None:
+    """Legal review: findings and score of one case, or of all."""
+    results = open_notebook(ctx).review(case_id, at)
+    if as_json:
+        emit_json(results[0] if case_id else results)
+        return
+    for result in results:
+        click.echo(f"{result.case_id}  {result.score}")
+        for finding in result.findings:
+            mark = _(" (rectified)") if finding.rectified else ""
+            click.echo(f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}")
+
+
+@cli.group()
+def finding() -> None:
+    """Rectify review findings (整改/销号)."""
+
+
+@finding.command("rectify")
+@click.argument("finding_id")
+@click.option("--note", required=True)
+@click.pass_context
+def finding_rectify(ctx: click.Context, finding_id: str, note: str) -> None:
+    """Mark a finding rectified, with a note."""
+    open_notebook(ctx).rectify_finding(finding_id, note)
+
+
+# -- reports, documents, settings ----------------------------------------------------------
+
+
+@cli.command()
+@click.argument("name", required=False)
+@click.option("--from", "start", help="Start date.")
+@click.option("--to", "end", help="End date (inclusive).")
+@click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False), help="Write a PDF.")
+@json_option
+@click.pass_context
+def report(ctx: click.Context, name: str | None, start, end, pdf_file, as_json: bool) -> None:
+    """Build a report (without NAME: list them)."""
+    notebook = open_notebook(ctx)
+    if not name:
+        specs = notebook.reports()
+        if as_json:
+            emit_json([{"name": s.name, "title": s.title, "plugin": s.plugin} for s in specs])
+        for spec in specs if not as_json else []:
+            click.echo(f"{spec.name:<16} {spec.title}")
+        return
+    if as_json and pdf_file:
+        raise click.UsageError(_("Choose --json or --pdf, not both."))
+    built = notebook.build_report(name, start, end)
+    if pdf_file:
+        click.echo(str(notebook.report_pdf(built, pdf_file)))
+    elif as_json:
+        emit_json(built)
+    else:
+        click.echo(built.title)
+        for key, value in built.summary.items():
+            click.echo(f"  {key}: {value}")
+        if built.columns:
+            click.echo("  " + " | ".join(built.columns))
+            for row in built.rows:
+                click.echo("  " + " | ".join(str(v) for v in row))
+
+
+@cli.command()
+@click.argument("name")
+@click.argument("case_id")
+@click.option("--pdf", "pdf_file", required=True, type=click.Path(dir_okay=False))
+@click.pass_context
+def document(ctx: click.Context, name: str, case_id: str, pdf_file: str) -> None:
+    """Print a document of a case to PDF (receipt, missing-person notice...)."""
+    click.echo(str(open_notebook(ctx).render_document(name, case_id, pdf_file)))
+
+
+@cli.group()
+def settings() -> None:
+    """Station settings declared by plugins (recorded in the log and synced)."""
+
+
+@settings.command("list")
+@json_option
+@click.pass_context
+def settings_list(ctx: click.Context, as_json: bool) -> None:
+    notebook = open_notebook(ctx)
+    values = [{"key": s.key, "title": s.title, "plugin": s.plugin, "value": notebook.setting(s.key),
+               "default": s.default} for s in notebook.setting_specs()]
+    if as_json:
+        emit_json(values)
+        return
+    for item in values:
+        click.echo(f"{item['key']} = {json.dumps(item['value'], ensure_ascii=False)}   ({item['title']})")
+
+
+@settings.command("set")
+@click.argument("key")
+@click.option("--value", required=True, help="The new value, as JSON.")
+@click.pass_context
+def settings_set(ctx: click.Context, key: str, value: str) -> None:
+    open_notebook(ctx).set_setting(key, parse_json_value(value))
+
+
+# -- plugins -------------------------------------------------------------------------------
+
+
+@cli.group()
+def plugins() -> None:
+    """List, install, enable and disable plugins."""
+
+
+@plugins.command("list")
+@json_option
+@click.pass_context
+def plugins_list(ctx: click.Context, as_json: bool) -> None:
+    found = open_notebook(ctx).plugins()
+    if as_json:
+        emit_json(found)
+        return
+    for info in found:
+        state = _("enabled") if info.enabled and not info.refused else (_("refused") if info.refused else _("disabled"))
+        click.echo(f"{info.name:<20} {info.version:<8} {info.trust:<9} {state:<9} {info.publisher}")
+        for error in info.errors:
+            click.echo(f"    ! {error}")
+
+
+@plugins.command("install")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--allow-unsigned", is_flag=True, help="Install without a trusted signature (marked unsigned).")
+@click.pass_context
+def plugins_install(ctx: click.Context, file: str, allow_unsigned: bool) -> None:
+    """Install a plugin file, verified against FILE.sig and the trusted publishers."""
+    info = open_notebook(ctx).install_plugin(file, allow_unsigned=allow_unsigned)
+    click.echo(_("Installed {name} {version} ({trust}).").format(name=info.name, version=info.version, trust=info.trust))
+
+
+@plugins.command("enable")
+@click.argument("name")
+@click.pass_context
+def plugins_enable(ctx: click.Context, name: str) -> None:
+    open_notebook(ctx).enable_plugin(name)
+
+
+@plugins.command("disable")
+@click.argument("name")
+@click.pass_context
+def plugins_disable(ctx: click.Context, name: str) -> None:
+    open_notebook(ctx).disable_plugin(name)
+
+
+@plugins.command("trust")
+@click.argument("name")
+@click.argument("public_key")
+@click.pass_context
+def plugins_trust(ctx: click.Context, name: str, public_key: str) -> None:
+    """Trust a publisher's Ed25519 public key (base64)."""
+    open_notebook(ctx).trust_publisher(name, public_key)
+
+
+@plugins.command("keygen")
+@click.argument("key_file", type=click.Path(dir_okay=False))
+def plugins_keygen(key_file: str) -> None:
+    """Create a publisher signing key (PEM, encrypted with CASEBOOK_PUBLISHER_PASSPHRASE); prints the public key."""
+    from casebook import publishing
+
+    click.echo(publishing.generate_key(Path(key_file), passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE", confirm=True)))
+
+
+@plugins.command("sign")
+@click.argument("plugin_file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--key", "key_file", required=True, type=click.Path(dir_okay=False, exists=True))
+@click.option("--publisher", required=True)
+def plugins_sign(plugin_file: str, key_file: str, publisher: str) -> None:
+    """Sign a plugin file (writes PLUGIN_FILE.sig)."""
+    from casebook import publishing
+
+    click.echo(str(publishing.sign_plugin(Path(plugin_file), Path(key_file), publisher,
+                                          passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE"))))
+
+
+# -- audit, rebuild, alarms ----------------------------------------------------------------
+
+
+@cli.group()
+def audit() -> None:
+    """Check the audit trail."""
+
+
+@audit.command("verify")
+@json_option
+@click.pass_context
+def audit_verify(ctx: click.Context, as_json: bool) -> None:
+    """Walk every device's hash chain (exit 4 on a break)."""
+    result = open_notebook(ctx).verify_audit()
+    if as_json:
+        emit_json(result)
+    else:
+        click.echo(_("Audit chain intact: {ops} ops from {devices} devices.").format(**result))
+
+
+@cli.command()
+@click.pass_context
+def rebuild(ctx: click.Context) -> None:
+    """Recompute every view from the op log."""
+    result = open_notebook(ctx).rebuild()
+    click.echo(_("Rebuilt from {ops} ops.").format(**result))
+
+
+@cli.command()
+@json_option
+@click.pass_context
+def alarms(ctx: click.Context, as_json: bool) -> None:
+    """Alarms kept in the notebook (rejected segments, ...)."""
+    found = open_notebook(ctx).alarms()
+    if as_json:
+        emit_json(found)
+        return
+    for alarm in found:
+        click.echo(f"{alarm.id} {alarm.at} [{alarm.kind}] {alarm.message}")
+
+
+def _register_extensions() -> None:
+    """Commands from sync and from plugins' ``register_commands``."""
+    try:
+        from casebook.sync import commands as sync_commands
+    except ImportError:
+        sync_commands = None
+    if sync_commands is not None and hasattr(sync_commands, "register"):
+        sync_commands.register(cli)
+    from casebook.plugin_host import PluginHost
+
+    host = PluginHost()
+    host.load(set(), [], {})
+    host.call("register_commands", cli=cli)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: runs the command and maps errors to the exit codes of the contract."""
+    _register_extensions()
+    try:
+        cli.main(args=argv, prog_name="casebook", standalone_mode=False)
+    except click.exceptions.Exit as done:
+        sys.exit(done.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.exceptions.Abort:
+        click.echo(_("Aborted."), err=True)
+        sys.exit(1)
+    except CasebookError as error:
+        click.echo(_("Error: {message}").format(message=error), err=True)
+        sys.exit(error.exit_code)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as error:  # never a traceback on the user's screen
+        log.exception("unexpected %s", type(error).__name__)
+        click.echo(_("Unexpected error ({kind}); see the log in the notebook folder.").format(
+            kind=type(error).__name__), err=True)
+        sys.exit(1)
+    sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()
