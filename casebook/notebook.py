@@ -174,7 +174,7 @@ class Notebook:
         self._load_head()
         max_hlc = self.conn.execute("SELECT max(hlc) FROM ops").fetchone()[0] or 0
         self.clock = clock.HybridClock(max_hlc)
-        self.host = PluginHost()
+        self.host = PluginHost(self._keep_plugin_error)
         self._case_types: dict[str, CaseType] = {}
         self._setting_specs: dict[str, SettingSpec] | None = None
         self._load_builtin_types()
@@ -308,7 +308,7 @@ class Notebook:
         disabled = {r[0] for r in rows if not r[1]}
         installed = [{"name": r[0], "path": r[2], "sha256": r[3], "signed": r[4], "publisher": r[5]}
                      for r in rows if r[2]]
-        self.host = PluginHost()
+        self.host = PluginHost(self._keep_plugin_error)
         self.host.load(disabled, installed, self._trusted_publishers())
         self._register_plugin_types()
 
@@ -1069,7 +1069,27 @@ class Notebook:
     # -- plugins ---------------------------------------------------------------------------
 
     def plugins(self) -> list[PluginInfo]:
-        return [p.info() for p in sorted(self.host.plugins.values(), key=lambda p: p.name)]
+        """Every plugin found, with version, publisher, trust and its recent errors."""
+        kept: dict[str, list[str]] = {}
+        for plugin, message, at in self._query("SELECT plugin, message, at FROM plugin_errors ORDER BY id"):
+            kept.setdefault(plugin, []).append(f"{message} ({at})")
+        infos = []
+        for plugin in sorted(self.host.plugins.values(), key=lambda p: p.name):
+            info = plugin.info()
+            info.errors = ([info.refused] if info.refused else []) + kept.get(plugin.name, [])
+            infos.append(info)
+        return infos
+
+    def _keep_plugin_error(self, plugin: str, message: str) -> None:
+        """Keep a plugin's failure in the (encrypted) store: the message may quote case data."""
+        with self._lock:
+            if self._db is None:
+                return
+            at = clock.format_datetime(clock.now())
+            self.conn.execute("INSERT INTO plugin_errors (plugin, message, at) VALUES (?, ?, ?)",
+                              (plugin, message[:2000], at))
+            self.conn.execute("DELETE FROM plugin_errors WHERE plugin = ? AND id NOT IN (SELECT id FROM plugin_errors"
+                              " WHERE plugin = ? ORDER BY id DESC LIMIT 50)", (plugin, plugin))
 
     def _set_plugin_enabled(self, name: str, enabled: bool) -> None:
         if name not in self.host.plugins:

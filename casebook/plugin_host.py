@@ -22,7 +22,7 @@ import json
 import logging
 import sys
 import traceback
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -117,7 +117,9 @@ def verify_signature(path: Path, trusted: dict[str, str]) -> str:
 class PluginHost:
     """Owns the pluggy manager and the guarded calls."""
 
-    def __init__(self) -> None:
+    def __init__(self, on_error: Callable[[str, str], None] | None = None) -> None:
+        """:param on_error: also told of every failure as (plugin, message), to keep it."""
+        self.on_error = on_error
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, LoadedPlugin] = {}
@@ -240,6 +242,8 @@ class PluginHost:
             if message not in plugin.errors:
                 plugin.errors.append(message)
                 del plugin.errors[:-20]
+            if self.on_error is not None:
+                self.on_error(plugin_name, message)
 
     def version_of(self, name: str) -> str:
         plugin = self.plugins.get(name)

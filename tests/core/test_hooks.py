@@ -1,0 +1,253 @@
+"""One test per hook (``test_hook_<name>``), and the checks that keep hooks, docs and tests
+from drifting apart."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import click
+import pytest
+
+from casebook import (
+    Alert,
+    DocumentSpec,
+    Finding,
+    InvalidInputError,
+    PanelSpec,
+    Problem,
+    Report,
+    ReportSpec,
+    SettingSpec,
+    TaskSpec,
+    hookimpl,
+    hookspecs,
+)
+from casebook.plugin_host import PluginHost
+
+ROOT = Path(__file__).parent.parent.parent
+
+
+def hook_names() -> list[str]:
+    return sorted(name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec"))
+
+
+class Recorder:
+    """A test plugin: each hook records its call and returns something."""
+
+    casebook_plugin = {"version": "1.2.3", "publisher": "Tests", "api": [1]}
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, dict]] = []
+
+    @hookimpl
+    def register_case_types(self, notebook):
+        return [{"$schema": "https://json-schema.org/draft/2020-12/schema", "x-casebook-type": "lost_item",
+                 "x-title": "item", "type": "object", "additionalProperties": False, "required": ["item"],
+                 "properties": {"item": {"type": "string"}, "value": {"type": "integer", "minimum": 0}}}]
+
+    @hookimpl
+    def register_settings(self, notebook):
+        return [SettingSpec(key="recorder.days", title="Days", default=3,
+                            schema={"type": "integer", "minimum": 1, "maximum": 30})]
+
+    @hookimpl
+    def register_reports(self, notebook):
+        def build(nb, start, end):
+            return Report(name="lost_items", title="Lost items", summary={"count": nb.count_cases(case_type="lost_item")})
+        return [ReportSpec(name="lost_items", title="Lost items", build=build)]
+
+    @hookimpl
+    def register_documents(self, notebook):
+        def render(nb, case, path):
+            path.write_bytes(b"%PDF-1.4 " + case.title.encode("utf-8"))
+        return [DocumentSpec(name="label", title="Label", case_types=["lost_item"], render=render)]
+
+    @hookimpl
+    def register_gui_panels(self, notebook):
+        return [PanelSpec(name="lost", title="Lost", factory="example.gui:LostPanel", case_types=["lost_item"])]
+
+    @hookimpl
+    def prepare_fields(self, notebook, case_type, fields):
+        if case_type == "lost_item":
+            fields["item"] = fields["item"].strip()
+
+    @hookimpl
+    def validate_case(self, notebook, case):
+        if case.type == "lost_item" and case.fields.get("value", 0) > 1000:
+            return [Problem("value", "value: over 1000 needs a receipt", "too_valuable")]
+        return []
+
+    @hookimpl
+    def case_saved(self, notebook, case):
+        self.calls.append(("case_saved", {"id": case.id, "title": case.title}))
+
+    @hookimpl
+    def schedule_tasks(self, notebook, case):
+        if case.type != "lost_item" or case.status == "closed":
+            return []
+        due = datetime.fromisoformat(case.created_at) + timedelta(days=notebook.setting("recorder.days"))
+        return [TaskSpec(key="return-item", kind="callback", due_at=due.isoformat(), title="Return the item",
+                         outcome_schema={"type": "object", "required": ["returned"],
+                                         "properties": {"returned": {"type": "boolean"}}})]
+
+    @hookimpl
+    def task_completed(self, notebook, task, outcome):
+        self.calls.append(("task_completed", {"task": task.id, "outcome": outcome}))
+
+    @hookimpl
+    def find_alerts(self, notebook, at):
+        count = notebook.count_cases(case_type="lost_item", status="received")
+        return [Alert(kind="backlog", case_ids=[], message=f"{count} open")] if count >= 2 else []
+
+    @hookimpl
+    def review_case(self, notebook, case, at):
+        if case.type == "lost_item" and "value" not in case.fields:
+            return [Finding(rule="value_missing", severity="minor", message="no value", points=15)]
+        return []
+
+    @hookimpl
+    def register_commands(self, cli):
+        @cli.command("lost-hello")
+        def hello():
+            click.echo("hello")
+
+
+@pytest.fixture
+def recorder(notebook):
+    plugin = Recorder()
+    notebook.register_plugin("recorder", plugin)
+    return plugin
+
+
+def test_hook_register_case_types(notebook, recorder):
+    assert "lost_item" in notebook.case_types()
+    assert notebook.create_case("lost_item", {"item": "钱包"}).title == "钱包"
+
+
+def test_hook_register_settings(notebook, recorder):
+    assert notebook.setting("recorder.days") == 3
+    notebook.set_setting("recorder.days", 5)
+    assert notebook.setting("recorder.days") == 5
+    with pytest.raises(InvalidInputError):
+        notebook.set_setting("recorder.days", 99)
+    assert any(op["kind"] == "config.set" for op in notebook.ops_from(notebook.device_id, 0))
+
+
+def test_hook_register_reports(notebook, recorder):
+    notebook.create_case("lost_item", {"item": "伞"})
+    assert notebook.build_report("lost_items").summary == {"count": 1}
+
+
+def test_hook_register_documents(notebook, recorder, tmp_path):
+    case = notebook.create_case("lost_item", {"item": "身份证"})
+    assert [d.name for d in notebook.documents(case.id)] == ["label"]
+    out = notebook.render_document("label", case.id, tmp_path / "label.pdf")
+    assert "身份证".encode() in out.read_bytes()
+
+
+def test_hook_register_gui_panels(notebook, recorder):
+    panels = notebook.gui_panels()
+    assert [(p.name, p.plugin) for p in panels] == [("lost", "recorder")]
+
+
+def test_hook_register_commands():
+    host = PluginHost()
+    host.register_module("recorder", Recorder())
+    group = click.Group()
+    host.call("register_commands", cli=group)
+    assert "lost-hello" in group.commands
+
+
+def test_hook_prepare_fields(notebook, recorder):
+    assert notebook.create_case("lost_item", {"item": "  手机  "}).fields["item"] == "手机"
+
+
+def test_hook_validate_case(notebook, recorder):
+    with pytest.raises(InvalidInputError) as refused:
+        notebook.create_case("lost_item", {"item": "金条", "value": 5000})
+    assert refused.value.problems[0].field == "value"
+    assert notebook.count_cases() == 0
+
+
+def test_hook_case_saved(notebook, recorder):
+    case = notebook.create_case("lost_item", {"item": "钥匙"})
+    notebook.add_entry(case.id, "note", "已联系失主")
+    assert [c for c in recorder.calls if c[0] == "case_saved"] == [("case_saved", {"id": case.id, "title": "钥匙"})] * 2
+
+
+def test_hook_schedule_tasks(notebook, recorder):
+    case = notebook.create_case("lost_item", {"item": "包"})
+    due_day = datetime.fromisoformat(case.created_at) + timedelta(days=3)
+    assert notebook.tasks(datetime.fromisoformat(case.created_at)) == []
+    due = notebook.tasks(due_day)
+    assert [(t.kind, t.case_id, t.status) for t in due] == [("callback", case.id, "due")]
+    assert notebook.tasks(due_day + timedelta(days=2))[0].status == "overdue"
+    notebook.set_status(case.id, "closed")
+    assert notebook.tasks(due_day) == []  # no longer returned: cancelled
+
+
+def test_hook_task_completed(notebook, recorder):
+    case = notebook.create_case("lost_item", {"item": "包"})
+    task = notebook.tasks(include_upcoming=True)[0]
+    with pytest.raises(InvalidInputError):
+        notebook.complete_task(task.id, {"returned": "yes"})
+    entry = notebook.complete_task(task.id, {"returned": True, "comment": "已归还"})
+    assert entry.kind == "callback" and entry.text == "已归还" and entry.data["task_id"] == task.id
+    assert recorder.calls[-1] == ("task_completed", {"task": task.id, "outcome": {"returned": True, "comment": "已归还"}})
+    assert notebook.tasks(include_upcoming=True) == []
+    assert notebook.get_case(case.id).entries[-1].id == entry.id
+
+
+def test_hook_find_alerts(notebook, recorder):
+    notebook.create_case("lost_item", {"item": "a"})
+    assert notebook.alerts() == []
+    notebook.create_case("lost_item", {"item": "b"})
+    alerts = notebook.alerts()
+    assert [(a.kind, a.message, a.plugin) for a in alerts] == [("backlog", "2 open", "recorder")]
+
+
+def test_hook_review_case(notebook, recorder):
+    case = notebook.create_case("lost_item", {"item": "a"})
+    [result] = notebook.review(case.id)
+    assert result.score == 85 and [f.rule for f in result.findings] == ["value_missing"]
+    recorded = [op for op in notebook.history(case.id) if op["kind"] == "review.record"]
+    assert recorded and recorded[-1]["payload"]["plugins"] == {"recorder": "1.2.3"}
+    notebook.review(case.id)
+    assert len([op for op in notebook.history(case.id) if op["kind"] == "review.record"]) == 1  # unchanged: not re-recorded
+    notebook.rectify_finding(result.findings[0].id, "已补录价值")
+    [again] = notebook.review(case.id)
+    assert again.score == 100 and again.findings[0].rectified
+
+
+# -- the checks that keep specs, docs and tests together --------------------------------
+
+
+def test_every_hook_has_a_test():
+    source = Path(__file__).read_text(encoding="utf-8")
+    missing = [name for name in hook_names() if f"def test_hook_{name}(" not in source]
+    assert missing == []
+
+
+def test_every_hook_is_documented_with_an_example():
+    doc = (ROOT / "docs" / "plugin_hooks.md").read_text(encoding="utf-8")
+    sections = dict(re.findall(r"^## `?(\w+)`?\n(.*?)(?=^## |\Z)", doc, flags=re.S | re.M))
+    for name in hook_names():
+        assert name in sections, f"{name} is not documented"
+        assert "```python" in sections[name] and "@hookimpl" in sections[name], f"{name} has no example"
+    assert set(sections) <= set(hook_names()) | {"Declaring a plugin", "Installing and signing"}
+
+
+def test_every_hook_spec_is_typed_and_documented():
+    import inspect
+
+    for name in hook_names():
+        spec = getattr(hookspecs, name)
+        doc = spec.__doc__ or ""
+        assert ":param" in doc, f"{name} documents no parameter"
+        if name.startswith("register_") and name != "register_commands" or name in (
+                "validate_case", "schedule_tasks", "find_alerts", "review_case"):
+            assert ":returns:" in doc, f"{name} does not say what it returns"
+        signature = inspect.signature(spec)
+        assert all(p.annotation is not inspect.Parameter.empty for p in signature.parameters.values()), name
