@@ -177,6 +177,7 @@ class Notebook:
         self.host = PluginHost(self._keep_plugin_error)
         self._case_types: dict[str, CaseType] = {}
         self._setting_specs: dict[str, SettingSpec] | None = None
+        self._settings_cache: dict[str, Any] = {}
         self._load_builtin_types()
         if self._load_plugins_flag:
             self._load_plugins()
@@ -241,8 +242,10 @@ class Notebook:
             except BaseException:
                 self.conn.execute("ROLLBACK")
                 self._load_head()
+                self._settings_cache.clear()
                 raise
             else:
+                self._write_head()
                 self.conn.execute("COMMIT")
             finally:
                 self._in_transaction = False
@@ -269,6 +272,7 @@ class Notebook:
         return bytes(rows[0][0])
 
     def _load_head(self) -> None:
+        """This device's last seq and hash, as committed."""
         row = self.conn.execute("SELECT seq, hash FROM heads WHERE device_id = ?", (self.device_id,)).fetchone()
         self._head_seq, self._head_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
 
@@ -288,9 +292,16 @@ class Notebook:
         self.conn.execute("INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                           (self.device_id, op["seq"], op["op_id"], op["hlc"], case_id, kind, body, digest))
         self.views.apply(op)
-        self.conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", (self.device_id, op["seq"], digest))
+        if kind == "config.set":
+            self._settings_cache.clear()
+        # The head row is written once, at commit (:meth:`_write_head`).
         self._head_seq, self._head_hash = op["seq"], digest
         return op
+
+    def _write_head(self) -> None:
+        self.conn.execute("INSERT INTO heads VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+                          " seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > heads.seq",
+                          (self.device_id, self._head_seq, self._head_hash))
 
     # -- case types and validation ---------------------------------------------------------
 
@@ -355,12 +366,13 @@ class Notebook:
         self._prepare(case_type, fields)
         return self._problems(self._case_type(case_type), fields, None)
 
-    def _problems(self, case_type: CaseType, fields: dict[str, Any], existing: Case | None) -> list[Problem]:
+    def _problems(self, case_type: CaseType, fields: dict[str, Any], existing: Case | None,
+                  draft: Case | None = None) -> list[Problem]:
         problems = case_type.problems(fields)
         if problems:
             return problems
-        draft = self._draft_case(existing.id if existing else "", case_type.name, fields,
-                                 existing.status if existing else "received", existing)
+        draft = draft or self._draft_case(existing.id if existing else "", case_type.name, fields,
+                                          existing.status if existing else "received", existing)
         for plugin, problem in self.host.collect("validate_case", Problem, notebook=self, case=draft):
             problems.append(problem)
         return problems
@@ -397,7 +409,7 @@ class Notebook:
             self._append("case.create", case_id, {"type": case_type, "fields": fields, "status": status,
                                                   "unit": self._officer.get("unit", "")})
             case = self.get_case(case_id)
-            self._plan_tasks(case)
+            self._plan_tasks(case, new=True)
         return self._saved(case_id)
 
     def import_cases(self, records: Iterable[tuple[str, dict[str, Any]]], *,
@@ -408,7 +420,7 @@ class Notebook:
         :param progress: called as ``progress(done, total)``.
         :raises InvalidInputError: naming the record and field; nothing is written.
         """
-        prepared: list[tuple[str, dict[str, Any]]] = []
+        prepared: list[Case] = []
         for index, record in enumerate(records):
             try:
                 type_name, fields = record
@@ -419,24 +431,23 @@ class Notebook:
             kind = self._case_type(type_name)
             fields = dict(fields)
             self._prepare(type_name, fields)
-            problems = self._problems(kind, fields, None)
+            draft = self._draft_case(uuid.uuid4().hex, type_name, fields, "received")
+            problems = self._problems(kind, fields, None, draft)
             if problems:
                 raise InvalidInputError(_("Record {n}: {problems}").format(n=index + 1, problems=describe(problems)),
                                         problems)
-            prepared.append((type_name, fields))
+            prepared.append(draft)
         total = len(prepared)
         ids: list[str] = []
         unit = self._officer.get("unit", "")
         for start in range(0, total, IMPORT_BATCH):
-            batch_ids = []
+            batch = prepared[start:start + IMPORT_BATCH]
             with self._transaction():
-                for type_name, fields in prepared[start:start + IMPORT_BATCH]:
-                    case_id = uuid.uuid4().hex
-                    op = self._append("case.create", case_id, {"type": type_name, "fields": fields,
-                                                               "status": "received", "unit": unit})
-                    self._plan_tasks(self._draft_case(case_id, type_name, fields, "received", hlc=op["hlc"]))
-                    batch_ids.append(case_id)
-            ids.extend(batch_ids)
+                for draft in batch:
+                    self._append("case.create", draft.id, {"type": draft.type, "fields": draft.fields,
+                                                           "status": "received", "unit": unit})
+                    self._plan_tasks(draft, new=True)
+            ids.extend(draft.id for draft in batch)
             if progress:
                 progress(len(ids), total)
         return ids
@@ -785,8 +796,11 @@ class Notebook:
 
     # -- tasks -----------------------------------------------------------------------------
 
-    def _plan_tasks(self, case: Case) -> None:
-        """Ask the plugins for the case's tasks and record each plugin's plan when it changed."""
+    def _plan_tasks(self, case: Case, *, new: bool = False) -> None:
+        """Ask the plugins for the case's tasks and record each plugin's plan when it changed.
+
+        :param new: the case was created in this transaction, so it has no plan yet.
+        """
         by_plugin: dict[str, list[dict[str, Any]]] = {}
         for plugin, result in self.host.call("schedule_tasks", notebook=self, case=case):
             tasks = by_plugin.setdefault(plugin, [])
@@ -796,11 +810,13 @@ class Notebook:
                 except Exception as error:  # a bad TaskSpec is that plugin's error, not the save's
                     self.host.report_error(plugin, "schedule_tasks", error)
         # A plugin that raised is absent from by_plugin: its earlier plan stays as it was.
-        existing = {r[0]: r[1] for r in self.conn.execute(
+        existing = {} if new else {r[0]: r[1] for r in self.conn.execute(
             "SELECT plugin, tasks FROM task_plans WHERE case_id = ? ORDER BY hlc, device_id", (case.id,))}
         for plugin in sorted(by_plugin):
             tasks = sorted(by_plugin[plugin], key=lambda t: t["task_id"])
-            if dumps(tasks) != existing.get(plugin, dumps([])):
+            if not tasks and plugin not in existing:
+                continue
+            if dumps(tasks) != existing.get(plugin):
                 self._append("task.plan", case.id, {"plugin": plugin, "plugin_version": self.host.version_of(plugin),
                                                     "tasks": tasks})
 
@@ -1036,13 +1052,23 @@ class Notebook:
         return list(self._setting_specs.values())
 
     def setting(self, key: str) -> Any:
-        """A station setting: the recorded value, else the declaring plugin's default."""
-        rows = self._query("SELECT value FROM config WHERE key = ?", (key,))
-        if rows:
-            return json.loads(rows[0][0])
-        self.setting_specs()
-        spec = (self._setting_specs or {}).get(key)
-        return spec.default if spec else None
+        """A station setting: the recorded value, else the declaring plugin's default.
+
+        Plugins read settings for every case they see, so the values are cached; a
+        ``config.set`` op, a rollback or a rebuild clears the cache.
+        """
+        if key not in self._settings_cache:
+            rows = self._query("SELECT value FROM config WHERE key = ?", (key,))
+            if rows:
+                value = json.loads(rows[0][0])
+            else:
+                self.setting_specs()
+                spec = (self._setting_specs or {}).get(key)
+                value = spec.default if spec else None
+            self._settings_cache[key] = value
+        value = self._settings_cache[key]
+        # Containers are copied so that a plugin changing its copy cannot change the cache.
+        return json.loads(json.dumps(value)) if isinstance(value, dict | list) else value
 
     def set_setting(self, key: str, value: Any) -> None:
         """Change a station setting; validated, recorded in the log and synced."""
@@ -1199,6 +1225,7 @@ class Notebook:
 
     def rebuild(self, progress: ProgressCallback | None = None) -> dict[str, int]:
         """Recompute every view from the op log (causal order: HLC, then device)."""
+        self._settings_cache.clear()
         with self._transaction():
             for table in store.VIEW_TABLES:
                 self.conn.execute(f"DELETE FROM {table}")
@@ -1354,6 +1381,8 @@ class Notebook:
                 except (KeyError, TypeError, ValueError, LookupError, AttributeError) as error:
                     raise IntegrityError(_("Malformed op from device {device}… #{seq}: refused.").format(
                         device=device_id[:8], seq=seq)) from error
+                if op["kind"] == "config.set":
+                    self._settings_cache.clear()
                 self.conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", (device_id, seq, digest))
                 self.conn.execute("DELETE FROM waiting_ops WHERE device_id = ? AND seq = ?", (device_id, seq))
                 self.clock.observe(op["hlc"])

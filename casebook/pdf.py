@@ -88,9 +88,7 @@ def _fontconfig_candidates() -> list[FontFile]:
     others: list[FontFile] = []
     for line in sorted(listing.splitlines()):
         path, _sep, rest = line.partition(":")
-        attributes = dict(
-            part.strip().split("=", 1) for part in rest.split(":") if "=" in part
-        )
+        attributes = dict(part.strip().split("=", 1) for part in rest.split(":") if "=" in part)
         try:
             candidate = FontFile(path.strip(), int(attributes.get("index", "0")))
         except ValueError:
@@ -470,3 +468,8 @@ def notice_pdf(
         paragraph(contact, "heading"),
     ]
     return build_pdf(path, flowables, title=title)
+
+
+def render_report(report: Report, path: str | Path) -> Path:
+    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf`."""
+    return report_pdf(report, path)

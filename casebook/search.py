@@ -20,7 +20,7 @@ RANK_WINDOW = 5000
 
 def grams(text: str) -> str:
     """The indexed form of a text: its letters, digits and ideographs, space-separated."""
-    return " ".join(ch for ch in text.lower() if ch.isalnum())
+    return " ".join(filter(str.isalnum, text.lower()))
 
 
 def match_expression(query: str) -> str | None:
@@ -33,8 +33,9 @@ def match_expression(query: str) -> str | None:
     return " AND ".join(phrases) if phrases else None
 
 
-def index_case(conn: Any, rid: int, title: str, body: str) -> None:
-    conn.execute("DELETE FROM search_index WHERE rowid = ?", (rid,))
+def index_case(conn: Any, rid: int, title: str, body: str, *, new: bool = False) -> None:
+    if not new:
+        conn.execute("DELETE FROM search_index WHERE rowid = ?", (rid,))
     conn.execute("INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
                  (rid, grams(title), grams(body)))
 

@@ -95,7 +95,7 @@ class Views:
             " registers, flags, conflicts, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 0, 0)",
             (op["case_id"], p["type"], p["status"], title, op["officer_id"], p.get("unit", ""),
              op["hlc"], op["hlc"], dumps(registers)))
-        search.index_case(self.conn, cursor.lastrowid, title, body_text(fields, []))
+        search.index_case(self.conn, cursor.lastrowid, title, body_text(fields, []), new=True)
 
     def _case_set(self, op: Op, p: dict) -> None:
         case = self._load(op["case_id"])

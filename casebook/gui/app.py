@@ -155,6 +155,9 @@ class CasebookApp:
         if self.nb is None or self.shell is None:
             return
         minutes = self.idle_lock_minutes()
+        if self.jobs.busy:  # a sync or report in flight still needs the key
+            self.schedule_idle_check()
+            return
         if minutes > 0 and time.monotonic() - self.last_activity >= minutes * 60:
             self.lock(_("Locked after {minutes} minutes without activity.").format(
                 minutes=f"{minutes:g}"))
@@ -197,9 +200,12 @@ class CasebookApp:
         if self.nb is not None:
             self.nb.set_preference("language", language)
         page = self.shell.page_name if self.shell else "today"
+        case_id = self.shell.case_view.case_id if self.shell and self.shell.case_view else None
         if self.shell is not None:
             self.shell.close_dialogs()
-            self.show_shell(page)
+            shell = self.show_shell("cases" if page == "case" else page)
+            if page == "case":
+                shell.open_case(case_id)
 
     # -- messages and errors --------------------------------------------------------------
 

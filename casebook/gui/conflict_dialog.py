@@ -74,10 +74,10 @@ class ConflictDialog(Dialog):
 
     def on_select(self) -> None:
         conflict = self.selected()
+        if conflict is None:
+            return  # also the echo of a cleared list: keep what the refresh showed
         for child in self.values_frame.winfo_children():
             child.destroy()
-        if conflict is None:
-            return
         for column, candidate in enumerate(conflict.values):
             card = ttk.Labelframe(self.values_frame, text=_("Value {n}").format(n=column + 1),
                                   padding=10)

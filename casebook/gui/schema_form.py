@@ -52,10 +52,12 @@ def is_long_text(prop: dict[str, Any]) -> bool:
 class FieldInput:
     """One input of the form. ``get`` returns a JSON value or :data:`MISSING`."""
 
-    def __init__(self, master: tk.Misc, name: str, prop: dict[str, Any], schema: dict) -> None:
+    def __init__(self, master: tk.Misc, name: str, prop: dict[str, Any], schema: dict,
+                 *, required: bool = False) -> None:
         self.name = name
         self.prop = prop
         self.schema = schema
+        self.required = required
         self.widget = self.create_widget(master)
 
     def create_widget(self, master: tk.Misc) -> tk.Widget:
@@ -140,8 +142,9 @@ class BooleanInput(FieldInput):
         return ttk.Checkbutton(master, variable=self.bool_var, bootstyle="round-toggle")
 
     def get(self) -> Any:
-        # An untouched, unset box stays absent, so "unknown" is not saved as "no".
-        if self.bool_var.get() or self.was_set:
+        # An untouched, unset box stays absent, so "unknown" is not saved as "no"; a
+        # required one always answers (an unticked "reached" means not reached).
+        if self.bool_var.get() or self.was_set or self.required:
             return bool(self.bool_var.get())
         return MISSING
 
@@ -337,7 +340,8 @@ class SchemaForm(ttk.Frame):
             prop = properties[name] if isinstance(properties[name], dict) else {}
             label = field_label(self.schema, name) + (" *" if name in required else "")
             ttk.Label(self, text=label).grid(row=row, column=0, sticky="nw", padx=(0, 12), pady=(6, 0))
-            field_input = input_class(prop)(self, name, prop, self.schema)
+            field_input = input_class(prop)(self, name, prop, self.schema,
+                                            required=name in required)
             field_input.widget.grid(row=row, column=1, sticky="we", pady=(4, 0))
             if prop.get("readOnly"):
                 field_input.set_enabled(False)
@@ -398,10 +402,9 @@ class SchemaForm(ttk.Frame):
         per_field: dict[str, list[str]] = {}
         for problem in problems:
             head = str(problem.field or "").split(".")[0].split("[")[0].lstrip("/")
-            if head in self.error_labels:
-                per_field.setdefault(head, []).append(problem.message)
-            else:
-                general.append(problem.message)
+            bucket = per_field.setdefault(head, []) if head in self.error_labels else general
+            if problem.message not in bucket:
+                bucket.append(problem.message)
         for name, messages in per_field.items():
             self.error_labels[name].configure(text="；".join(messages))
             self.error_labels[name].grid()

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 30_000
+FIRST_REFRESH_MS = 300
 AUTO_SYNC_CHECK_MS = 60_000
 DEFAULT_AUTO_SYNC_MINUTES = 10
 STATION_MARKER = "casebook-station.json"
@@ -55,11 +56,16 @@ class SyncStatusBar(ttk.Frame):
         super().__init__(master, padding=(8, 3))
         self.app = app
         self.running = False
+        self.refreshing = False
+        self.refresh_again = False
+        self.conflict_count = 0
+        self.alarm_count = 0
         self.last_result: dict[str, Any] | None = None
         self.create_widgets()
         self.refresh_after: str | None = None
         self.auto_after: str | None = None
-        self.after_idle(self.refresh)
+        # After the first paint: the window comes first, the figures a moment later.
+        self.refresh_after = self.after(FIRST_REFRESH_MS, self.refresh)
         self.auto_after = self.after(AUTO_SYNC_CHECK_MS, self.on_auto_sync_check)
 
     def create_widgets(self) -> None:
@@ -104,12 +110,30 @@ class SyncStatusBar(ttk.Frame):
                 return int(counter())
             except Exception:  # noqa: BLE001
                 return None
-        if self.last_result and isinstance(self.last_result.get("pending"), int):
-            return self.last_result["pending"]
-        return None
+        try:
+            published = (self.nb.sync_state("sync.published") or {}).get("seq", 0)
+            return max(0, int(self.nb.known_seqs().get(self.nb.device_id, 0)) - int(published))
+        except Exception:  # noqa: BLE001 - a count is a nicety, never an error
+            return None
+
+    def read_counts(self) -> dict[str, Any]:
+        """The figures of the bar (run in a background job: ``conflicts()`` reads every case)."""
+        counts: dict[str, Any] = {"last": self.app.preference("last_sync_at", None),
+                                  "pending": self.pending_ops()}
+        try:
+            counts["conflicts"] = len(self.nb.conflicts())
+        except Exception:  # noqa: BLE001
+            log.exception("conflicts() failed")
+            counts["conflicts"] = 0
+        try:
+            counts["alarms"] = len([a for a in self.nb.alarms() if not a.acknowledged])
+        except Exception:  # noqa: BLE001
+            log.exception("alarms() failed")
+            counts["alarms"] = 0
+        return counts
 
     def refresh(self) -> None:
-        """Read the counts again (cheap calls only: conflicts and alarms)."""
+        """Read the figures again, off the UI thread, and show them when they arrive."""
         if self.refresh_after:
             try:
                 self.after_cancel(self.refresh_after)
@@ -118,30 +142,38 @@ class SyncStatusBar(ttk.Frame):
         self.refresh_after = self.after(STATUS_REFRESH_MS, self.refresh)
         if self.nb is None or getattr(self.nb, "is_locked", False):
             return
-        last = self.app.preference("last_sync_at", None)
+        if self.refreshing:
+            self.refresh_again = True  # something changed while the figures were read
+            return
+        self.refreshing = True
+        self.refresh_again = False
+        self.app.jobs.start(lambda _progress: self.read_counts(), on_done=self.show_counts,
+                            on_error=self.on_counts_failed)
+
+    def on_counts_failed(self, error: BaseException) -> None:
+        self.refreshing = False
+        log.warning("status bar counts failed: %s", error)
+
+    def show_counts(self, counts: dict[str, Any]) -> None:
+        self.refreshing = False
+        if not self.winfo_exists():
+            return
+        if self.refresh_again:
+            self.refresh()
+        last, pending = counts["last"], counts["pending"]
         self.last_sync_label.configure(
             text=_("Last sync: {when}").format(when=format_when(last) if last else _("never")))
-        pending = self.pending_ops()
         self.pending_label.configure(text=_("Waiting to send: {count}").format(
             count="—" if pending is None else pending))
-        try:
-            conflicts = len(self.nb.conflicts())
-        except Exception:  # noqa: BLE001
-            log.exception("conflicts() failed")
-            conflicts = 0
-        try:
-            alarms = [a for a in self.nb.alarms() if not a.acknowledged]
-        except Exception:  # noqa: BLE001
-            log.exception("alarms() failed")
-            alarms = []
+        conflicts, alarms = counts["conflicts"], counts["alarms"]
         self.conflicts_button.configure(
             text=_("Conflicts: {count}").format(count=conflicts),
             bootstyle="danger-link" if conflicts else "link")
         self.alarms_button.configure(
-            text=_("Alarms: {count}").format(count=len(alarms)),
+            text=_("Alarms: {count}").format(count=alarms),
             bootstyle="danger-link" if alarms else "link")
         self.conflict_count = conflicts
-        self.alarm_count = len(alarms)
+        self.alarm_count = alarms
 
     # -- sync -----------------------------------------------------------------------------
 

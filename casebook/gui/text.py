@@ -43,8 +43,11 @@ KIND_MSGIDS = {
     "status": N_("Status change"),
     "rectification": N_("Rectification"),
     "supervision": N_("Daily supervision"),
-    "report_3d": N_("3-day report"),
-    "analysis_7d": N_("7-day analysis"),
+    "report": N_("3-day report"),
+    "analysis": N_("7-day analysis"),
+    "investigation": N_("Investigation"),
+    "cluster": N_("Cluster"),
+    "urgent": N_("Urgent"),
     "monthly_review": N_("Monthly review"),
     "diversion_feedback": N_("Diversion feedback"),
     "follow_up": N_("Follow-up"),
@@ -212,3 +215,15 @@ def format_value(value: Any) -> str:
     if isinstance(value, dict):
         return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
     return str(value)
+
+
+def format_data(data: dict[str, Any]) -> str:
+    """An entry's structured data (a callback outcome...) as one translated line."""
+    parts = []
+    for key, value in data.items():
+        if isinstance(value, str) and value.isascii() and value.replace("_", "").isalpha():
+            shown = _(humanize(value))  # an enum value such as "basically_satisfied"
+        else:
+            shown = format_value(value)
+        parts.append(f"{_(humanize(key))}: {shown}")
+    return "; ".join(parts)

@@ -4,6 +4,7 @@ drains with ``after()``. Workers never touch a widget.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import logging
 import queue
@@ -69,6 +70,9 @@ class BackgroundJobs:
         thread: bool = True,
     ) -> int:
         """Start ``work(progress)``; returns a job id. Handlers run on the UI thread."""
+        # Collect garbage here, on the UI thread: otherwise the worker's garbage collection
+        # may free Tk objects of destroyed screens, and Tk may only be called from this thread.
+        gc.collect()
         job = next(self._ids)
         self._handlers[job] = _Handlers(on_done, on_error, on_progress)
         self._works[job] = work

@@ -20,7 +20,7 @@ from casebook.models import Case
 from ..plugin_panels import build_panel, panels_for
 from ..schema_form import SchemaForm
 from ..screen import clear_tree, make_tree
-from ..text import STATUSES, _, format_value, format_when, kind_label, status_label, type_label
+from ..text import STATUSES, _, format_data, format_when, kind_label, status_label, type_label
 
 if TYPE_CHECKING:
     from ..app import CasebookApp
@@ -198,7 +198,7 @@ class CaseView(ttk.Frame):
         for entry in sorted(self.case.entries, key=lambda e: e.created_at):
             text = entry.text
             if entry.data:
-                details = format_value({_(k): v for k, v in entry.data.items()})
+                details = format_data(entry.data)
                 text = f"{text}  [{details}]" if text else details
             marks = []
             if entry.version > 1:
@@ -329,7 +329,7 @@ class CaseView(ttk.Frame):
         if problems:
             self.form.show_problems(problems)
             self.app.notify(_("Not saved: {count} problems to correct.").format(
-                count=len(problems)), "danger")
+                count=len({(p.field, p.message) for p in problems})), "danger")
             return False
         try:
             if self.case is None:

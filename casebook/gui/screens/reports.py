@@ -17,8 +17,53 @@ from ..text import N_, _, format_value, humanize
 log = logging.getLogger(__name__)
 
 
+def is_rate(name: Any, value: Any) -> bool:
+    """A share to show as a percentage (``rate``, ``share_within_24h``...)."""
+    key = str(name).lower()
+    return (isinstance(value, float) and 0.0 <= value <= 1.0
+            and ("rate" in key or "share" in key))
+
+
+def format_figure(name: Any, value: Any) -> str:
+    return f"{value:.1%}" if is_rate(name, value) else format_value(value)
+
+
+def column_index(columns: list[str], ref: Any) -> int | None:
+    """A chart's column reference: an index or a column name."""
+    if isinstance(ref, int) and 0 <= ref < len(columns):
+        return ref
+    if isinstance(ref, str) and ref in columns:
+        return columns.index(ref)
+    return None
+
+
+def chart_series(report: Report, chart: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[float]]]]:
+    """The x labels and the (name, values) series of one ``report.charts`` entry.
+
+    ``x`` is a column (index or name); ``y`` one column or a list of them. Explicit
+    ``labels``/``values`` lists are used as they are.
+    """
+    if chart.get("labels") is not None and chart.get("values") is not None:
+        return [str(v) for v in chart["labels"]], [(str(chart.get("title", "")),
+                                                   [float(v) for v in chart["values"]])]
+    columns = list(report.columns)
+    x_index = column_index(columns, chart.get("x"))
+    y_refs = chart.get("y")
+    y_refs = y_refs if isinstance(y_refs, list) else [y_refs]
+    y_indexes = [i for i in (column_index(columns, ref) for ref in y_refs) if i is not None]
+    if x_index is None or not y_indexes:
+        raise ValueError(_("the chart names columns the report does not have"))
+    labels = [str(row[x_index]) for row in report.rows]
+    series = []
+    for index in y_indexes:
+        values = [float(row[index]) if isinstance(row[index], int | float) else 0.0
+                  for row in report.rows]
+        series.append((_(humanize(str(columns[index]))), values))
+    return labels, series
+
+
 def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_family: str | None):
-    """One chart of ``report.charts`` ({title, x, y, kind?}) drawn from the report's rows."""
+    """One chart of ``report.charts`` drawn with matplotlib inside the window."""
     from matplotlib import rcParams
     from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
     from matplotlib.figure import Figure
@@ -26,26 +71,23 @@ def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_fami
     if font_family:
         rcParams["font.sans-serif"] = [font_family, *rcParams["font.sans-serif"]]
         rcParams["axes.unicode_minus"] = False
-    columns = list(report.columns)
-    x_column, y_column = chart.get("x"), chart.get("y")
-    xs: list[Any] = list(chart.get("labels") or [])
-    ys: list[Any] = list(chart.get("values") or [])
-    if not xs and x_column in columns and y_column in columns:
-        xi, yi = columns.index(x_column), columns.index(y_column)
-        for row in report.rows:
-            xs.append(str(row[xi]))
-            value = row[yi]
-            ys.append(float(value) if isinstance(value, int | float) else 0.0)
+    labels, series = chart_series(report, chart)
     figure = Figure(figsize=(5.2, 3.0), dpi=90)
     axes = figure.add_subplot(111)
+    positions = list(range(len(labels)))
     if chart.get("kind") == "line":
-        axes.plot(xs, ys, marker="o")
-    elif chart.get("kind") == "pie" and sum(ys) > 0:
-        axes.pie(ys, labels=xs, autopct="%1.1f%%")
+        for name, values in series:
+            axes.plot(labels, values, marker="o", label=name)
     else:
-        axes.bar(xs, ys, color="#2780e3")
+        width = 0.8 / max(1, len(series))
+        for number, (name, values) in enumerate(series):
+            axes.bar([p + number * width - 0.4 + width / 2 for p in positions], values,
+                     width=width, label=name)
+        axes.set_xticks(positions, labels)
+    if len(series) > 1:
+        axes.legend(fontsize=8)
     axes.set_title(str(chart.get("title", "")))
-    if len(xs) > 6:
+    if len(labels) > 6:
         axes.tick_params(axis="x", labelrotation=45, labelsize=8)
     figure.tight_layout()
     canvas = FigureCanvasTkAgg(figure, master=master)
@@ -155,12 +197,18 @@ class ReportsScreen(Screen):
         self.pdf_button.configure(state="normal")
         for child in self.summary_frame.winfo_children():
             child.destroy()
-        for column, (name, value) in enumerate(report.summary.items()):
-            cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 0))
-            cell.grid(row=column // 6, column=column % 6, sticky="w")
+        figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, dict | list)]
+        details = [(k, v) for k, v in report.summary.items() if isinstance(v, dict | list)]
+        for column, (name, value) in enumerate(figures):
+            cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 4))
+            cell.grid(row=column // 7, column=column % 7, sticky="w")
             ttk.Label(cell, text=_(humanize(str(name))), bootstyle="secondary").pack(anchor="w")
-            ttk.Label(cell, text=format_value(value), font=("TkDefaultFont", 14, "bold")).pack(
-                anchor="w")
+            ttk.Label(cell, text=format_figure(name, value),
+                      font=("TkDefaultFont", 14, "bold")).pack(anchor="w")
+        for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
+            ttk.Label(self.summary_frame, text=f"{_(humanize(str(name)))}: {format_value(value)}",
+                      wraplength=1000, justify="left").grid(row=row, column=0, columnspan=7,
+                                                            sticky="w")
         clear_tree(self.table)
         columns = [f"c{i}" for i in range(len(report.columns))]
         self.table.configure(columns=columns)
@@ -168,7 +216,8 @@ class ReportsScreen(Screen):
             self.table.heading(column, text=_(humanize(str(heading))), anchor="w")
             self.table.column(column, width=110, anchor="w")
         for row in report.rows:
-            self.table.insert("", "end", values=[format_value(v) for v in row])
+            self.table.insert("", "end", values=[format_figure(name, v) for name, v in
+                                                 zip(report.columns, row, strict=False)])
         self.show_charts(report)
 
     def show_charts(self, report: Report) -> None:

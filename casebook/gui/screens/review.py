@@ -10,7 +10,7 @@ import ttkbootstrap as ttk
 from casebook.models import Finding, ReviewResult
 
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, _, severity_label
+from ..text import N_, _, humanize, severity_label
 
 
 class ReviewScreen(Screen):
@@ -18,6 +18,8 @@ class ReviewScreen(Screen):
 
     def create_widgets(self) -> None:
         self.results: list[ReviewResult] = []
+        self.titles: dict[str, str] = {}
+        self.reviewing = False
         self.findings: dict[str, tuple[ReviewResult, Finding]] = {}
         header = ttk.Frame(self)
         header.pack(fill="x")
@@ -59,19 +61,47 @@ class ReviewScreen(Screen):
         frame.pack(fill="both", expand=True)
 
     def refresh(self) -> None:
-        self.results = self.guarded(self.nb.review) or []
+        """Review every case in a background job (it reads them all); show the results."""
+        if getattr(self, "reviewing", False):
+            return
+        self.reviewing = True
+        self.summary.configure(text=_("Reviewing…"))
+        notebook = self.nb
+
+        def work(_progress) -> tuple[list[ReviewResult], dict[str, str]]:
+            results = notebook.review()
+            titles = {}
+            for result in results:
+                if result.findings:
+                    try:
+                        titles[result.case_id] = notebook.get_case(result.case_id).title
+                    except Exception:  # noqa: BLE001 - a title is a nicety
+                        titles[result.case_id] = result.case_id
+            return results, titles
+
+        self.app.jobs.start(work, on_done=self.on_reviewed, on_error=self.on_review_failed)
+
+    def on_reviewed(self, outcome: tuple[list[ReviewResult], dict[str, str]]) -> None:
+        self.reviewing = False
+        if not self.winfo_exists():
+            return
+        self.results, self.titles = outcome
         self.fill_cases()
         self.fill_officers()
+
+    def on_review_failed(self, error: BaseException) -> None:
+        self.reviewing = False
+        self.app.notify(_("The review failed: {error}").format(
+            error=self.app.describe_error(error)), "danger")
 
     def fill_cases(self) -> None:
         clear_tree(self.case_tree)
         self.findings = {}
-        titles = {}
         total_findings = open_findings = 0
         for result in sorted(self.results, key=lambda r: r.score):
             if not result.findings:
                 continue
-            title = titles.get(result.case_id) or self.case_title(result.case_id)
+            title = self.titles.get(result.case_id) or result.case_id
             parent = self.case_tree.insert("", "end", iid=f"case:{result.case_id}", text=title,
                                            open=True, values=(result.score, "", "", ""))
             for finding in result.findings:
@@ -82,19 +112,13 @@ class ReviewScreen(Screen):
                          if finding.rectified else _("Open"))
                 iid = f"finding:{finding.id or finding.rule}:{result.case_id}"
                 self.findings[iid] = (result, finding)
-                self.case_tree.insert(parent, "end", iid=iid, text=finding.rule,
+                self.case_tree.insert(parent, "end", iid=iid, text=_(humanize(finding.rule)),
                                       tags=() if finding.rectified else ("open",),
                                       values=(f"-{finding.points}", severity_label(finding.severity),
                                               finding.message, state))
         self.summary.configure(text=_("{cases} cases reviewed, {findings} findings, {open} open")
                                .format(cases=len(self.results), findings=total_findings,
                                        open=open_findings))
-
-    def case_title(self, case_id: str) -> str:
-        try:
-            return self.nb.get_case(case_id).title or case_id
-        except Exception:  # noqa: BLE001
-            return case_id
 
     def fill_officers(self) -> None:
         # Grouping for display only: scores and points come from the review plugin.

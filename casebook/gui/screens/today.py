@@ -8,14 +8,25 @@ from typing import Any
 import ttkbootstrap as ttk
 
 from casebook.errors import NotFoundError
-from casebook.models import Task
+from casebook.models import Report, Task
 
 from ..outcome_dialog import OutcomeDialog
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, _, format_duration, format_value, format_when, humanize, kind_label
-from ..text import severity_label, task_status_label
+from ..text import (
+    N_,
+    _,
+    format_duration,
+    format_value,
+    format_when,
+    humanize,
+    kind_label,
+    severity_label,
+    task_status_label,
+)
 
 log = logging.getLogger(__name__)
+
+MAX_TASK_ROWS = 500
 
 
 class TodayScreen(Screen):
@@ -67,57 +78,97 @@ class TodayScreen(Screen):
         self.summary_frame.pack(fill="both", expand=True)
         panes.add(lower, weight=2)
         self.alerts: list[Any] = []
+        self.loaded = False
+        self.task_total = 0
 
     # -- data ---------------------------------------------------------------------------
 
     def refresh(self) -> None:
-        self.refresh_tasks()
-        self.refresh_alerts()
-        self.refresh_summary()
+        """Load tasks, alerts and the summary in a background job, so the window is up
+        at once even when plugins have 100k cases to look through."""
+        self.loaded = False
+        self.task_count.configure(text=_("Loading…"))
+        notebook = self.nb
 
-    def refresh_tasks(self) -> None:
+        def attempt(call, *args):
+            try:
+                return call(*args)
+            except Exception as error:  # noqa: BLE001 - shown in its own place
+                return error
+
+        def work(_progress):
+            return (attempt(notebook.tasks), attempt(notebook.alerts),
+                    attempt(notebook.build_report, "daily"))
+
+        self.app.jobs.start(work, on_done=self.on_loaded, on_error=self.on_load_failed)
+
+    def on_loaded(self, loaded: tuple[Any, Any, Any]) -> None:
+        if not self.winfo_exists():
+            return
+        tasks, alerts, report = loaded
+        self.fill_tasks(tasks)
+        self.fill_alerts(alerts)
+        self.fill_summary(report)
+        self.loaded = True
+
+    def on_load_failed(self, error: BaseException) -> None:
+        self.loaded = True
+        self.app.show_error(error)
+
+    def fill_tasks(self, tasks: list[Task] | BaseException) -> None:
         clear_tree(self.task_tree)
         self.tasks = {}
-        tasks = self.guarded(self.nb.tasks) or []
-        for task in tasks:
+        if isinstance(tasks, BaseException):
+            self.task_total = 0
+            self.app.show_error(tasks)
+            self.task_count.configure(text="")
+            return
+        self.task_total = len(tasks)
+        # Only the most urgent rows go into the tree: a Treeview of 50k rows is not usable.
+        for task in tasks[:MAX_TASK_ROWS]:
             self.tasks[task.id] = task
             self.task_tree.insert("", "end", iid=task.id, tags=(task.status,), values=(
                 task_status_label(task.status), format_when(task.due_at), kind_label(task.kind),
                 task.title, task.case_title or task.case_id,
                 format_duration(task.overdue_seconds) if task.overdue_seconds else ""))
         overdue = sum(1 for t in tasks if t.status == "overdue")
-        self.task_count.configure(text=_("{count} tasks, {overdue} overdue").format(
-            count=len(tasks), overdue=overdue))
+        text = _("{count} tasks, {overdue} overdue").format(count=len(tasks), overdue=overdue)
+        if len(tasks) > MAX_TASK_ROWS:
+            text += " " + _("(the first {shown} are listed)").format(shown=MAX_TASK_ROWS)
+        self.task_count.configure(text=text)
         if tasks:
             self.task_tree.selection_set(tasks[0].id)
 
-    def refresh_alerts(self) -> None:
+    def fill_alerts(self, alerts: list[Any] | BaseException) -> None:
         clear_tree(self.alert_tree)
-        self.alerts = self.guarded(self.nb.alerts) or []
+        if isinstance(alerts, BaseException):
+            self.app.show_error(alerts)
+            alerts = []
+        self.alerts = alerts
         for index, alert in enumerate(self.alerts):
             self.alert_tree.insert("", "end", iid=str(index), values=(
                 severity_label(alert.severity), kind_label(alert.kind), alert.message))
 
-    def refresh_summary(self) -> None:
+    def fill_summary(self, report: Report | BaseException) -> None:
         for child in self.summary_frame.winfo_children():
             child.destroy()
-        try:
-            report = self.nb.build_report("daily")
-        except NotFoundError:
+        if isinstance(report, NotFoundError):
             ttk.Label(self.summary_frame, text=_("No daily summary: the plugin that provides it "
                                                  "is not installed or is disabled."),
                       bootstyle="secondary", wraplength=380).pack(anchor="w")
             return
-        except Exception as error:  # noqa: BLE001 - a plugin's report must not break Today
-            log.exception("daily report failed")
+        if isinstance(report, BaseException):  # a plugin's report must not break Today
+            log.error("daily report failed: %s", report)
             ttk.Label(self.summary_frame, text=_("The daily summary failed: {error}").format(
-                error=self.app.describe_error(error)), bootstyle="danger",
+                error=self.app.describe_error(report)), bootstyle="danger",
                       wraplength=380).pack(anchor="w")
             return
         self.summary_report = report
-        for row, (name, value) in enumerate(report.summary.items()):
-            ttk.Label(self.summary_frame, text=_(humanize(str(name)))).grid(row=row, column=0, sticky="w",
-                                                                  padx=(0, 16))
+        # Lists (such as the alert messages) are shown in full elsewhere on this page.
+        figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, list | dict)]
+        for row, (name, value) in enumerate(figures):
+            ttk.Label(self.summary_frame, text=_(humanize(str(name)))).grid(
+                row=row, column=0, sticky="w", padx=(0, 16))
             ttk.Label(self.summary_frame, text=format_value(value),
                       font=("TkDefaultFont", 11, "bold")).grid(row=row, column=1, sticky="w")
 
