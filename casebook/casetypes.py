@@ -135,15 +135,22 @@ class CaseType:
         """Schema problems, each naming the field in the user's language."""
         if self.is_valid_fast is not None and self.is_valid_fast(fields):
             return []
-        return [self._problem(error, fields) for error in self.validator.iter_errors(fields)]
+        problems: list[Problem] = []
+        reported: set[str] = set()
+        for error in self.validator.iter_errors(fields):
+            problem = self._problem(error, reported)
+            reported.add(problem.field)
+            problems.append(problem)
+        return problems
 
-    def _problem(self, error, fields: dict[str, Any]) -> Problem:
+    def _problem(self, error, reported: set[str]) -> Problem:
         path = ".".join(str(p) for p in error.absolute_path)
         keyword = error.validator
         value = error.validator_value
         if keyword == "required":
-            missing = [name for name in value if name not in (error.instance or {})]
-            path = ".".join(filter(None, [path, missing[0] if missing else ""]))
+            # jsonschema yields one error per missing property, all with the same list.
+            missing = [".".join(filter(None, [path, name])) for name in value if name not in (error.instance or {})]
+            path = next((name for name in missing if name not in reported), missing[0] if missing else path)
             return Problem(path, _("{field}: this field is required").format(field=self._named(path)), "required")
         if keyword == "additionalProperties":
             allowed = set(error.schema.get("properties", {}))
