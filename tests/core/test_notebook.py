@@ -1,0 +1,103 @@
+"""The facade's own behaviour: keys, locking, search, attachments, history."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from casebook import AuthenticationError, IntegrityError, InvalidInputError, Notebook, NotFoundError
+from tests.conftest import PASSPHRASE
+
+
+def test_change_passphrase_rewraps_without_reencrypting(notebook_dir: Path, notebook: Notebook):
+    from casebook.keys import KeyFile
+
+    notebook.create_case("incident", {"title": "保留"})
+    notebook.close()
+    salt = (notebook_dir / "notebook.db").read_bytes()[:16]
+    data_key = KeyFile.load(notebook_dir).unwrap(PASSPHRASE)
+    with Notebook.open(notebook_dir, PASSPHRASE) as nb:
+        with pytest.raises(AuthenticationError):
+            nb.change_passphrase("wrong", "new one")
+        nb.change_passphrase(PASSPHRASE, "new one")
+    # Same data key and same SQLCipher salt: the data was not re-encrypted.
+    assert KeyFile.load(notebook_dir).unwrap("new one") == data_key
+    assert (notebook_dir / "notebook.db").read_bytes()[:16] == salt
+    with pytest.raises(AuthenticationError):
+        Notebook.open(notebook_dir, PASSPHRASE)
+    with Notebook.open(notebook_dir, "new one") as nb:
+        assert [c.title for c in nb.list_cases()] == ["保留"]
+
+
+def test_lock_drops_access_until_unlocked(notebook: Notebook):
+    notebook.create_case("incident", {"title": "锁定前"})
+    notebook.lock()
+    assert notebook.is_locked
+    with pytest.raises(AuthenticationError):
+        notebook.list_cases()
+    with pytest.raises(AuthenticationError):
+        notebook.unlock("wrong")
+    notebook.unlock(PASSPHRASE)
+    assert [c.title for c in notebook.list_cases()] == ["锁定前"]
+
+
+def test_search_finds_any_substring_and_ranks_titles_first(notebook: Notebook):
+    body_hit = notebook.create_case("incident", {"title": "邻里纠纷", "summary": "涉及张三"})
+    title_hit = notebook.create_case("incident", {"title": "张三 电动车被盗"})
+    noted = notebook.create_case("incident", {"title": "其他"})
+    notebook.add_entry(noted.id, "note", "Visited Mr. ZHANG San at home")
+    gone = notebook.create_case("incident", {"title": "张三 已删除"})
+    notebook.delete_case(gone.id)
+
+    assert [c.id for c in notebook.search("张三")] == [title_hit.id, body_hit.id]
+    assert {c.id for c in notebook.search("三")} == {title_hit.id, body_hit.id}
+    assert [c.id for c in notebook.search("zhang san")] == [noted.id]
+    assert [c.id for c in notebook.search("SAN AT")] == [noted.id]
+    assert [c.id for c in notebook.search("张三 被盗")] == [title_hit.id]
+    assert notebook.search("   ") == [] and notebook.search("!!") == []
+    entry = notebook.get_case(noted.id).entries[0]
+    notebook.delete_entry(noted.id, entry.id)
+    assert notebook.search("zhang") == []
+
+
+def test_attachments_detect_tampering(notebook: Notebook, tmp_path: Path):
+    case = notebook.create_case("incident", {"title": "附件"})
+    source = tmp_path / "scan.pdf"
+    source.write_bytes(b"%PDF-1.4 " + bytes(range(256)) * 9000)
+    attachment = notebook.attach(case.id, source)
+    assert notebook.read_attachment(attachment.id) == source.read_bytes()
+    blob = notebook.attachment_blob_path(attachment.id)
+    data = bytearray(blob.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    blob.write_bytes(bytes(data))
+    with pytest.raises(IntegrityError):
+        notebook.read_attachment(attachment.id)
+    blob.write_bytes(bytes(data[: len(data) // 3]))
+    with pytest.raises(IntegrityError):
+        notebook.read_attachment(attachment.id)
+    with pytest.raises(NotFoundError):
+        notebook.read_attachment("0" * 32)
+
+
+def test_status_and_entries_are_recorded_in_the_history(notebook: Notebook):
+    case = notebook.create_case("incident", {"title": "流程"})
+    notebook.set_status(case.id, "accepted", "符合受案条件")
+    entry = notebook.add_entry(case.id, "note", "初稿")
+    notebook.edit_entry(case.id, entry.id, "修改稿")
+    with pytest.raises(InvalidInputError):
+        notebook.set_status(case.id, "flying")
+    shown = notebook.get_case(case.id)
+    assert shown.status == "accepted"
+    assert [(e.kind, e.text, e.version) for e in shown.entries] == [("status", "符合受案条件", 1), ("note", "修改稿", 2)]
+    assert [op["kind"] for op in notebook.history(case.id)] == ["case.create", "case.status", "entry.add", "entry.edit"]
+
+
+def test_import_validates_everything_before_writing(notebook: Notebook):
+    with pytest.raises(InvalidInputError, match="Record 3"):
+        notebook.import_cases([("incident", {"title": "一"}), ("incident", {"title": "二"}), ("incident", {"x": 1})])
+    assert notebook.count_cases() == 0
+    progress = []
+    ids = notebook.import_cases([("incident", {"title": f"第{i}件"}) for i in range(5)],
+                                progress=lambda done, total: progress.append((done, total)))
+    assert len(ids) == 5 and progress == [(5, 5)] and notebook.count_cases() == 5
