@@ -217,6 +217,8 @@ class Report(_Plain):
     columns: list[str] = field(default_factory=list)
     rows: list[list[Any]] = field(default_factory=list)
     charts: list[dict[str, Any]] = field(default_factory=list)
+    #: display names of the summary keys in the user's language (PDF, GUI).
+    labels: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

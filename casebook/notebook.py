@@ -19,7 +19,7 @@ import threading
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -31,7 +31,13 @@ from jsonschema import Draft202012Validator
 from casebook import attachments as blobs
 from casebook import clock, search, store
 from casebook.casetypes import FORMATS, CaseType, describe
-from casebook.errors import AuthenticationError, IntegrityError, InvalidInputError, NotFoundError, PluginError
+from casebook.errors import (
+    AuthenticationError,
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    PluginError,
+)
 from casebook.i18n import _
 from casebook.keys import KeyFile, b64d, b64e
 from casebook.models import (
@@ -373,8 +379,8 @@ class Notebook:
             return problems
         draft = draft or self._draft_case(existing.id if existing else "", case_type.name, fields,
                                           existing.status if existing else "received", existing)
-        for plugin, problem in self.host.collect("validate_case", Problem, notebook=self, case=draft):
-            problems.append(problem)
+        problems.extend(problem for _plugin, problem in
+                        self.host.collect("validate_case", Problem, notebook=self, case=draft))
         return problems
 
     def _draft_case(self, case_id: str, type_name: str, fields: dict[str, Any], status: str,
@@ -1082,6 +1088,13 @@ class Notebook:
             raise InvalidInputError(_("{field}: invalid value").format(field=key) + f" ({error.message})")
         with self._transaction():
             self._append("config.set", None, {"key": key, "value": value})
+            # A new schedule or threshold applies to open cases now, not at their next save.
+            self._replan_open_cases()
+
+    def _replan_open_cases(self) -> None:
+        for (case_id,) in self.conn.execute(
+                "SELECT case_id FROM cases WHERE deleted = 0 AND status != 'closed' ORDER BY created_hlc").fetchall():
+            self._plan_tasks(self.get_case(case_id))
 
     def preference(self, key: str, default: Any = None) -> Any:
         """A preference of this laptop (language, theme, idle lock, share path)."""

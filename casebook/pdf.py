@@ -194,7 +194,9 @@ def text(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, list | tuple):
-        return "、".join(text(item) for item in value)
+        items = [text(item) for item in value]
+        # Short items read as an enumeration; sentences (alert messages) one per line.
+        return ("\n" if any(len(item) > 20 for item in items) else "、").join(items)
     if isinstance(value, dict):
         return "; ".join(f"{key}: {text(item)}" for key, item in value.items())
     return str(value)
@@ -471,5 +473,6 @@ def notice_pdf(
 
 
 def render_report(report: Report, path: str | Path) -> Path:
-    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf`."""
-    return report_pdf(report, path)
+    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf` with the
+    report's own translated labels."""
+    return report_pdf(report, path, labels=report.labels)

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from casebook import Notebook
-from tests.conftest import PASSPHRASE
 
 SECRETS = ["欧阳娜娜失踪", "滨湖区梁溪路七十七号", "Zebrafinch Quixotic", "hunter2passphrase",
            "回访满意度调查记录", "DNA样本编号", "张三丰"]
