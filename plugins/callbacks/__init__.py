@@ -1,0 +1,139 @@
+"""Callbacks 回访 and receipts (seeds 002 and 004): the satisfaction callback owed to every
+report made in person, a second one for key categories, a follow-up for every dissatisfied
+callback, the satisfaction figures and the printed report receipt 案(事)件接报回执单.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casebook import DocumentSpec, Report, ReportSpec, SettingSpec, TaskSpec, hookimpl
+from casebook.clock import now
+from casebook.i18n import gettext_for
+
+from . import reports, rules
+from .receipt import render_receipt
+
+casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+
+_ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
+
+PREFIX = "callbacks."
+DEFAULT_SATISFACTION = {
+    "channels": ["walk_in", "self_service"],
+    "first_days": 3,
+    "second_days": 7,
+    "key_flags": list(rules.KEY_FLAGS),
+}
+RECEIPT_CASE_TYPES = ["incident", "missing_person"]
+
+
+def setting_specs() -> list[SettingSpec]:
+    days = {"type": "integer", "minimum": 0, "maximum": 90}
+    return [
+        SettingSpec(
+            key=PREFIX + "satisfaction",
+            title=_("Callbacks: satisfaction callbacks"),
+            default={**DEFAULT_SATISFACTION, "key_flags": list(rules.KEY_FLAGS)},
+            schema={
+                "type": "object",
+                "properties": {
+                    "channels": {
+                        "type": "array",
+                        "items": {
+                            "enum": ["call_110", "walk_in", "self_service", "patrol", "transfer"]
+                        },
+                        "uniqueItems": True,
+                    },
+                    "first_days": days,
+                    "second_days": days,
+                    "key_flags": {
+                        "type": "array",
+                        "items": {"enum": list(rules.KEY_FLAGS)},
+                        "uniqueItems": True,
+                    },
+                },
+                "additionalProperties": False,
+            },
+            description=_(
+                "Which channels get a satisfaction callback and after how many days; which key "
+                "categories get a second one and after how many days (0 turns one off)."
+            ),
+        ),
+        SettingSpec(
+            key=PREFIX + "follow_up_days",
+            title=_("Callbacks: days to follow up a dissatisfied callback"),
+            default=1,
+            schema={"type": "integer", "minimum": 0, "maximum": 30},
+        ),
+    ]
+
+
+def _setting(notebook: Any, key: str, default: Any) -> Any:
+    try:
+        value = notebook.setting(PREFIX + key)
+    except Exception:
+        return default
+    return default if value is None else value
+
+
+def load_settings(notebook: Any) -> rules.CallbackSettings:
+    satisfaction = {**DEFAULT_SATISFACTION, **_setting(notebook, "satisfaction", {})}
+    return rules.CallbackSettings(
+        channels=list(satisfaction["channels"]),
+        first_days=satisfaction["first_days"],
+        second_days=satisfaction["second_days"],
+        key_flags=list(satisfaction["key_flags"]),
+        follow_up_days=_setting(notebook, "follow_up_days", 1),
+    )
+
+
+@hookimpl
+def register_settings(notebook: Any) -> list[SettingSpec]:
+    return setting_specs()
+
+
+@hookimpl
+def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
+    return rules.schedule(case, load_settings(notebook))
+
+
+def build_satisfaction(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.satisfaction(list(notebook.iter_cases()), start, end)
+
+
+def build_callbacks(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    at = end or now()
+    return reports.callbacks(list(notebook.iter_cases()), notebook.tasks(at), start, end)
+
+
+@hookimpl
+def register_reports(notebook: Any) -> list[ReportSpec]:
+    return [
+        ReportSpec(
+            name="satisfaction",
+            title=_("Callbacks: satisfaction rate"),
+            build=build_satisfaction,
+            description=_("Callbacks done, reached, satisfied and the satisfaction rate."),
+        ),
+        ReportSpec(
+            name="callbacks",
+            title=_("Callbacks: due, done and overdue"),
+            build=build_callbacks,
+            description=_("Callbacks due today, done in the period and overdue (as of --to)."),
+        ),
+    ]
+
+
+@hookimpl
+def register_documents(notebook: Any) -> list[DocumentSpec]:
+    return [
+        DocumentSpec(
+            name="receipt",
+            title=_("Case/event report receipt"),
+            case_types=list(RECEIPT_CASE_TYPES),
+            render=render_receipt,
+        )
+    ]

@@ -1,0 +1,111 @@
+"""Non-police diversion 非警务警情分流 (seed 002) and street-patrol on-site handling (seed 003):
+diverted calls are tracked until the agency reports completion, then called back; the
+on-site closure and diversion closure figures.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casebook import Problem, Report, ReportSpec, SettingSpec, TaskSpec, hookimpl
+from casebook.clock import now
+from casebook.i18n import gettext_for
+
+from . import reports, rules
+
+casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+
+_ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
+
+PREFIX = "diversion."
+
+
+def setting_specs() -> list[SettingSpec]:
+    return [
+        SettingSpec(
+            key=PREFIX + "feedback_days",
+            title=_("Diversion: days for the agency's completion feedback"),
+            default=3,
+            schema={"type": "integer", "minimum": 1, "maximum": 90},
+        ),
+        SettingSpec(
+            key=PREFIX + "callback_days",
+            title=_("Diversion: days after completion to call the reporter back"),
+            default=2,
+            schema={"type": "integer", "minimum": 0, "maximum": 30},
+            description=_("0 turns the callback off."),
+        ),
+        SettingSpec(
+            key=PREFIX + "agencies",
+            title=_("Diversion: linkage agencies and their responsibility lists"),
+            default={},
+            schema={
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+            description=_(
+                "Agency name to its responsibilities (e.g. 12345, the 45 linkage agencies, "
+                "the 30 townships). When set, a diversion must name one of them."
+            ),
+        ),
+    ]
+
+
+def _setting(notebook: Any, key: str, default: Any) -> Any:
+    try:
+        value = notebook.setting(PREFIX + key)
+    except Exception:
+        return default
+    return default if value is None else value
+
+
+def load_settings(notebook: Any) -> rules.DiversionSettings:
+    return rules.DiversionSettings(
+        feedback_days=_setting(notebook, "feedback_days", 3),
+        callback_days=_setting(notebook, "callback_days", 2),
+        agencies=dict(_setting(notebook, "agencies", {})),
+    )
+
+
+@hookimpl
+def register_settings(notebook: Any) -> list[SettingSpec]:
+    return setting_specs()
+
+
+@hookimpl
+def validate_case(notebook: Any, case: Any) -> list[Problem]:
+    return rules.validate(case, load_settings(notebook))
+
+
+@hookimpl
+def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
+    return rules.schedule(case, load_settings(notebook))
+
+
+def build_onsite(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.onsite(list(notebook.iter_cases(case_type=rules.CASE_TYPE)), start, end)
+
+
+def build_diversion(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    cases = list(notebook.iter_cases(case_type=rules.CASE_TYPE))
+    return reports.diversion(cases, notebook.tasks(end or now()), start, end)
+
+
+@hookimpl
+def register_reports(notebook: Any) -> list[ReportSpec]:
+    return [
+        ReportSpec(
+            name="onsite",
+            title=_("On-site handling: closed on site"),
+            build=build_onsite,
+            description=_("Incidents handled on site, the patrol's share, closed on site."),
+        ),
+        ReportSpec(
+            name="diversion",
+            title=_("Non-police diversion: closure"),
+            build=build_diversion,
+            description=_("Diverted, completed by the agency, closure rate, feedback overdue."),
+        ),
+    ]

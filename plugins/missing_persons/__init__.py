@@ -1,0 +1,284 @@
+"""Missing persons 失踪人员 (seeds 000 and 001): one file per person, callbacks to the family,
+the fixed cadence of supervision, ledger, escalation alerts and the recovery figures.
+
+Rules live in :mod:`.rules` as pure functions; this module only wires them to the hooks
+and reads the station's settings.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casebook import (
+    Alert,
+    DocumentSpec,
+    Finding,
+    Report,
+    ReportSpec,
+    SettingSpec,
+    TaskSpec,
+    hookimpl,
+)
+from casebook.clock import format_datetime, now, parse_datetime
+from casebook.i18n import gettext_for
+
+from . import reports, rules
+from .notice import render_notice
+
+casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+
+_ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
+
+SCHEMA_PATH = Path(__file__).with_name("missing_person.schema.json")
+PREFIX = "missing_persons."
+DEFAULT_CADENCE = {
+    "supervision_days": 1,
+    "report_days": 3,
+    "analysis_days": 7,
+    "review_days": 30,
+    "dna_days": 30,
+}
+DEFAULT_CLUSTER = {"count": 3, "days": 30, "by": ["area", "school"]}
+
+
+def setting_specs() -> list[SettingSpec]:
+    """The station settings of this plugin, with the articles' values as defaults."""
+    day_count = {"type": "integer", "minimum": 0, "maximum": 366}
+    return [
+        SettingSpec(
+            key=PREFIX + "callback_schedule",
+            title=_("Missing persons: callback schedule"),
+            default="wuxi",
+            schema={
+                "oneOf": [
+                    {"enum": sorted(rules.CALLBACK_PRESETS)},
+                    {
+                        "type": "array",
+                        "items": {"type": "string", "pattern": rules.OFFSET_PATTERN},
+                        "minItems": 1,
+                        "uniqueItems": True,
+                    },
+                ]
+            },
+            description=_(
+                "A preset (wuxi: 24h, 3d, 7d, 15d, 30d, 60d, 90d; pingxiang: 3d, 7d, 30d, 60d, "
+                '90d) or a list of offsets after the report such as ["24h", "3d"].'
+            ),
+        ),
+        SettingSpec(
+            key=PREFIX + "cadence",
+            title=_("Missing persons: supervision cadence"),
+            default=dict(DEFAULT_CADENCE),
+            schema={
+                "type": "object",
+                "properties": {name: day_count for name in DEFAULT_CADENCE},
+                "additionalProperties": False,
+            },
+            description=_(
+                "Days between supervisions (一天一督), until the report (三日报告), until the "
+                "analysis (七日研判), between reviews (每月调度) and until DNA sampling of a "
+                "long-running case; 0 turns one off."
+            ),
+        ),
+        SettingSpec(
+            key=PREFIX + "investigation_after_months",
+            title=_("Missing persons: investigation after (months)"),
+            default=3,
+            schema={"type": "integer", "minimum": 1, "maximum": 60},
+            description=_("Cause unknown and missing longer than this: investigation alert."),
+        ),
+        SettingSpec(
+            key=PREFIX + "cluster",
+            title=_("Missing persons: cluster threshold"),
+            default=dict(DEFAULT_CLUSTER),
+            schema={
+                "type": "object",
+                "properties": {
+                    "count": {"type": "integer", "minimum": 2, "maximum": 100},
+                    "days": {"type": "integer", "minimum": 1, "maximum": 366},
+                    "by": {
+                        "type": "array",
+                        "items": {"enum": ["area", "school", "last_seen_place"]},
+                        "uniqueItems": True,
+                    },
+                },
+                "additionalProperties": False,
+            },
+            description=_(
+                "How many people missing from the same area or school, within how many days, raise a cluster alert."
+            ),
+        ),
+        SettingSpec(
+            key=PREFIX + "ledger_missing_points",
+            title=_("Missing persons: points deducted for a missing ledger"),
+            default=10,
+            schema={"type": "integer", "minimum": 0, "maximum": 100},
+        ),
+        SettingSpec(
+            key=PREFIX + "elderly_age",
+            title=_("Missing persons: age from which a person counts as elderly"),
+            default=60,
+            schema={"type": "integer", "minimum": 40, "maximum": 100},
+        ),
+        SettingSpec(
+            key=PREFIX + "notice_contact",
+            title=_("Missing persons: contact line printed on the notice"),
+            default="",
+            schema={"type": "string", "maxLength": 200},
+        ),
+    ]
+
+
+def _setting(notebook: Any, key: str, default: Any) -> Any:
+    """A setting's value; the default when the host does not know it (plugin disabled)."""
+    try:
+        value = notebook.setting(PREFIX + key)
+    except Exception:
+        return default
+    return default if value is None else value
+
+
+def load_settings(notebook: Any) -> rules.MissingPersonSettings:
+    """The station's current settings as one value for the rule functions."""
+    cadence = {**DEFAULT_CADENCE, **_setting(notebook, "cadence", DEFAULT_CADENCE)}
+    cluster = {**DEFAULT_CLUSTER, **_setting(notebook, "cluster", DEFAULT_CLUSTER)}
+    return rules.MissingPersonSettings(
+        callback_schedule=rules.resolve_schedule(_setting(notebook, "callback_schedule", "wuxi")),
+        supervision_days=cadence["supervision_days"],
+        report_days=cadence["report_days"],
+        analysis_days=cadence["analysis_days"],
+        review_days=cadence["review_days"],
+        dna_days=cadence["dna_days"],
+        investigation_after_months=_setting(notebook, "investigation_after_months", 3),
+        cluster_count=cluster["count"],
+        cluster_days=cluster["days"],
+        cluster_by=list(cluster["by"]),
+        ledger_missing_points=_setting(notebook, "ledger_missing_points", 10),
+        elderly_age=_setting(notebook, "elderly_age", 60),
+    )
+
+
+def missing_person_cases(notebook: Any) -> list[Any]:
+    return list(notebook.iter_cases(case_type=rules.CASE_TYPE))
+
+
+# --- hooks ----------------------------------------------------------------------------
+
+
+@hookimpl
+def register_case_types(notebook: Any) -> list[dict[str, Any]]:
+    return [json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))]
+
+
+@hookimpl
+def register_settings(notebook: Any) -> list[SettingSpec]:
+    return setting_specs()
+
+
+@hookimpl
+def prepare_fields(notebook: Any, case_type: str, fields: dict[str, Any]) -> None:
+    if case_type == rules.CASE_TYPE:
+        rules.prepare(fields, _setting(notebook, "elderly_age", 60))
+
+
+@hookimpl
+def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
+    if case.type != rules.CASE_TYPE:
+        return []
+    return rules.schedule(case, load_settings(notebook))
+
+
+@hookimpl
+def find_alerts(notebook: Any, at: datetime) -> list[Alert]:
+    return rules.find_alerts(missing_person_cases(notebook), at, load_settings(notebook))
+
+
+@hookimpl
+def review_case(notebook: Any, case: Any, at: datetime) -> list[Finding]:
+    if case.type != rules.CASE_TYPE:
+        return []
+    return rules.ledger_finding(case, at, load_settings(notebook))
+
+
+def build_recovery(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.recovery(missing_person_cases(notebook), start, end)
+
+
+def build_daily(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+    at = reports.daily_moment(start, end)
+    # The morning view of the day: overdue means due before the day began, due today means
+    # due within it; alerts are taken at the day's end so the day's reports count.
+    morning = at.replace(hour=0, minute=0, second=0, microsecond=0)
+    return reports.daily(
+        missing_person_cases(notebook),
+        notebook.tasks(morning),
+        notebook.alerts(rules.end_of_day(at)),
+        at,
+    )
+
+
+@hookimpl
+def register_reports(notebook: Any) -> list[ReportSpec]:
+    return [
+        ReportSpec(
+            name="recovery",
+            title=_("Missing persons: recovery rate"),
+            build=build_recovery,
+            description=_("Reported, found, rate, found within 24 hours, by vulnerable group."),
+        ),
+        ReportSpec(
+            name="daily",
+            title=_("Missing persons: daily summary for the case manager"),
+            build=build_daily,
+            description=_(
+                "New, unresolved, due today, overdue and alerts; the day is --to (or --from)."
+            ),
+        ),
+    ]
+
+
+@hookimpl
+def register_documents(notebook: Any) -> list[DocumentSpec]:
+    def render(notebook: Any, case: Any, path: str | Path) -> Path:
+        return render_notice(notebook, case, path, _setting(notebook, "notice_contact", ""))
+
+    return [
+        DocumentSpec(
+            name="notice",
+            title=_("Missing-person notice"),
+            case_types=[rules.CASE_TYPE],
+            render=render,
+        )
+    ]
+
+
+@hookimpl
+def register_commands(cli: Any) -> None:
+    import click
+
+    @cli.command("daily")
+    @click.option("--at", "at_text", default=None, help="The day (ISO date or date-time).")
+    @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+    @click.pass_context
+    def daily_command(ctx: click.Context, at_text: str | None, as_json: bool) -> None:
+        """The case manager's daily summary of missing persons (专管员每日汇总)."""
+        # The documented way for a plugin command to open the notebook (hookspecs).
+        from casebook.cli import open_notebook
+
+        notebook = open_notebook(ctx)
+        at = parse_datetime(at_text, end_of_day=True) if at_text else now()
+        report = build_daily(notebook, None, at)
+        if as_json:
+            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            return
+        click.echo(report.title + " " + format_datetime(at)[:10])
+        for key, value in report.summary.items():
+            if key != "alert_messages":
+                click.echo(f"  {key}: {value}")
+        for message in report.summary["alert_messages"]:
+            click.echo("  ! " + message)
+        for row in report.rows:
+            click.echo("  " + " | ".join(str(cell) for cell in row))

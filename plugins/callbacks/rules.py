@@ -1,0 +1,173 @@
+"""Satisfaction callbacks 回访 (seeds 002 and 004) as pure functions over cases.
+
+Every walk-in or self-service report gets a satisfaction callback; key categories
+(frequent callers, vice, many people, youth, domestic violence) get a second one; a
+dissatisfied callback, from any plugin, opens a follow-up task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from casebook import TaskSpec
+from casebook.clock import format_datetime, parse_datetime
+from casebook.i18n import gettext_for
+
+_ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
+
+KEY_FLAGS = ("frequent_caller", "vice", "mass", "youth", "domestic_violence")
+SATISFACTION_LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
+
+CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "reached": {"type": "boolean"},
+        "handled": {"type": "boolean"},
+        "satisfaction": {"enum": list(SATISFACTION_LEVELS)},
+        "comment": {"type": "string"},
+        "called_at": {"type": "string", "format": "date-time"},
+    },
+    "required": ["reached"],
+    # A reached person always gives a level of satisfaction, or the call does not count.
+    "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
+    "then": {"required": ["reached", "satisfaction"]},
+}
+FOLLOW_UP_OUTCOME_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "resolved": {"type": "boolean"},
+        "action": {"type": "string"},
+        "comment": {"type": "string"},
+    },
+}
+
+
+@dataclass
+class CallbackSettings:
+    """The station's satisfaction-callback settings (defaults from seeds 002 and 004)."""
+
+    channels: list[str] = field(default_factory=lambda: ["walk_in", "self_service"])
+    first_days: int = 3
+    second_days: int = 7
+    key_flags: list[str] = field(default_factory=lambda: list(KEY_FLAGS))
+    follow_up_days: int = 1
+
+
+def field_time(case: Any, name: str) -> datetime | None:
+    try:
+        return parse_datetime(case.fields.get(name))
+    except (TypeError, ValueError):
+        return None
+
+
+def entry_time(entry: Any) -> datetime | None:
+    """When a callback was made: ``called_at`` in its data (for callbacks recorded later or
+    imported), else when the entry was recorded."""
+    try:
+        return parse_datetime((entry.data or {}).get("called_at") or entry.created_at)
+    except (TypeError, ValueError):
+        return None
+
+
+def callback_entries(case: Any) -> list[Any]:
+    """The callbacks recorded on a case (kind ``callback``, not deleted)."""
+    return [e for e in case.entries if e.kind == "callback" and not e.deleted]
+
+
+def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
+    """The satisfaction callback(s) a report is owed.
+
+    The first for reports made in person (walk-in, self-service terminal), the second for
+    reports in a key category, whatever the channel.
+    """
+    if getattr(case, "deleted", False):
+        return []
+    reported_at = field_time(case, "reported_at")
+    if reported_at is None:
+        return []
+    name = case.fields.get("reporter_name") or case.title
+    data = {
+        "reporter_name": case.fields.get("reporter_name", ""),
+        "reporter_phone": case.fields.get("reporter_phone", ""),
+    }
+    tasks = []
+    if case.fields.get("channel") in settings.channels and settings.first_days > 0:
+        tasks.append(
+            TaskSpec(
+                key="satisfaction-1",
+                kind="callback",
+                due_at=format_datetime(reported_at + timedelta(days=settings.first_days)),
+                title=_("Satisfaction callback (回访) to {name}").format(name=name),
+                data={**data, "round": 1},
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+            )
+        )
+    flags = [flag for flag in case.fields.get("key_flags") or [] if flag in settings.key_flags]
+    if flags and settings.second_days > 0:
+        tasks.append(
+            TaskSpec(
+                key="satisfaction-2",
+                kind="callback",
+                due_at=format_datetime(reported_at + timedelta(days=settings.second_days)),
+                title=_("Second callback (key category) to {name}").format(name=name),
+                data={**data, "round": 2, "key_flags": flags},
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+            )
+        )
+    return tasks
+
+
+def follow_up_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
+    """A follow-up for each dissatisfied callback on the case (from any plugin)."""
+    tasks = []
+    for entry in callback_entries(case):
+        if (entry.data or {}).get("satisfaction") != "dissatisfied":
+            continue
+        recorded = entry_time(entry)
+        if recorded is None:
+            continue
+        comment = (entry.data or {}).get("comment") or entry.text or ""
+        tasks.append(
+            TaskSpec(
+                key=f"follow-up-{entry.id}",
+                kind="follow_up",
+                due_at=format_datetime(recorded + timedelta(days=settings.follow_up_days)),
+                title=_("Follow up a dissatisfied callback: {comment}").format(comment=comment),
+                data={"entry_id": entry.id, "callback_task_id": entry.data.get("task_id", "")},
+                outcome_schema=FOLLOW_UP_OUTCOME_SCHEMA,
+            )
+        )
+    return tasks
+
+
+def schedule(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
+    """Every callback task the plugin wants for a case now."""
+    return satisfaction_tasks(case, settings) + follow_up_tasks(case, settings)
+
+
+def satisfaction_counts(
+    cases: Iterable[Any], start: datetime | None = None, end: datetime | None = None
+) -> dict[str, int]:
+    """Recorded callbacks in the period (by when recorded): done, reached and each level."""
+    counts = {"callbacks_done": 0, "reached": 0, "handled": 0}
+    counts.update({level: 0 for level in SATISFACTION_LEVELS})
+    for case in cases:
+        for entry in callback_entries(case):
+            recorded = entry_time(entry)
+            if recorded is not None and (
+                (start is not None and recorded < start) or (end is not None and recorded > end)
+            ):
+                continue
+            data = entry.data or {}
+            counts["callbacks_done"] += 1
+            if data.get("reached"):
+                counts["reached"] += 1
+                counts["handled"] += bool(data.get("handled"))
+                level = data.get("satisfaction")
+                if level in SATISFACTION_LEVELS:
+                    counts[level] += 1
+    return counts

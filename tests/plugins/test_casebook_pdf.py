@@ -1,0 +1,87 @@
+"""casebook.pdf: the CJK font, the building blocks and the finished documents."""
+
+from __future__ import annotations
+
+import pytest
+
+from casebook import InvalidInputError, Report
+from casebook import pdf as casebook_pdf
+from tests.plugins.workflow_data import incident, missing_person, render_png
+
+
+@pytest.fixture
+def no_registered_font(monkeypatch):
+    """Forget the registered font for one test, so the search runs again."""
+    monkeypatch.setattr(casebook_pdf, "_registered", None)
+    monkeypatch.setattr(casebook_pdf, "_covered", frozenset())
+
+
+def test_a_cjk_font_is_found_on_this_machine():
+    assert casebook_pdf.register_cjk_font() == casebook_pdf.FONT_NAME
+    assert casebook_pdf.font_candidates()
+
+
+def test_no_cjk_font_fails_with_a_clear_message(no_registered_font, monkeypatch, tmp_path):
+    monkeypatch.setattr(casebook_pdf, "font_candidates", lambda: [])
+    with pytest.raises(InvalidInputError, match="CASEBOOK_CJK_FONT"):
+        casebook_pdf.report_pdf(Report("x", "报告", {"n": 1}), tmp_path / "x.pdf")
+    assert not (tmp_path / "x.pdf").exists()
+
+
+def test_fonts_without_chinese_or_truetype_outlines_are_skipped(
+    no_registered_font, monkeypatch, tmp_path
+):
+    latin_only = casebook_pdf.FontFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    missing = casebook_pdf.FontFile(str(tmp_path / "nowhere.ttf"))
+    monkeypatch.setattr(casebook_pdf, "font_candidates", lambda: [missing, latin_only])
+    with pytest.raises(InvalidInputError):
+        casebook_pdf.register_cjk_font()
+
+
+def test_explicit_font_comes_first(monkeypatch):
+    monkeypatch.setenv(casebook_pdf.FONT_ENV, "/somewhere/simsun.ttc#1")
+    assert casebook_pdf.font_candidates()[0] == casebook_pdf.FontFile("/somewhere/simsun.ttc", 1)
+
+
+def test_latin_runs_switch_font():
+    markup = casebook_pdf.markup("110报警 <b>")
+    assert "&lt;b&gt;" in markup
+    assert "案" in casebook_pdf.markup("案") and "<font" not in casebook_pdf.markup("案")
+
+
+def test_report_pdf_with_nested_summary_and_long_table(tmp_path):
+    report = Report(
+        name="recovery",
+        title="失踪人员:找回率",
+        summary={
+            "reported": 2443,
+            "rate": 0.998,
+            "by_group": {"student": {"reported": 300, "rate": 1.0}},
+        },
+        columns=["月份", "接报", "找回"],
+        rows=[[f"2025-{m:02d}", 200 + m, 199 + m] for m in range(1, 13)] * 8,
+    )
+    path = casebook_pdf.report_pdf(report, tmp_path / "recovery.pdf", labels={"reported": "接报数"})
+    render_png(path)
+    import pypdfium2
+
+    assert len(pypdfium2.PdfDocument(str(path))) >= 2  # the table spans pages
+
+
+def test_bad_photo_is_refused():
+    with pytest.raises(InvalidInputError):
+        casebook_pdf.image(b"not an image", max_width=100, max_height=100)
+
+
+def test_every_report_renders_as_pdf(nb, tmp_path):
+    nb.create_case("missing_person", missing_person())
+    nb.create_case("incident", incident(category="criminal"))
+    for spec in nb.reports():
+        report = nb.build_report(spec.name, end="2025-03-05")
+        render_png(nb.report_pdf(report, tmp_path / f"{spec.name}.pdf"))
+
+
+def test_receipt_for_a_missing_person_report(nb, tmp_path):
+    case = nb.create_case("missing_person", missing_person())
+    nb.render_document("receipt", case.id, tmp_path / "receipt.pdf")
+    render_png(tmp_path / "receipt.pdf")
