@@ -67,8 +67,9 @@ def _placeholder(prop: dict[str, Any], when: datetime) -> Any:
     return "（演示）"
 
 
-def fit_fields(schema: dict[str, Any] | None, fields: dict[str, Any],
-               when: datetime | None = None) -> dict[str, Any]:
+def fit_fields(
+    schema: dict[str, Any] | None, fields: dict[str, Any], when: datetime | None = None
+) -> dict[str, Any]:
     """Keep the fields the schema declares with allowed values; fill missing required ones."""
     if not schema or not isinstance(schema.get("properties"), dict):
         return dict(fields)
@@ -96,114 +97,236 @@ def missing_person_cases(at: datetime) -> list[DemoCase]:
     """Missing persons: every track of the articles (urgent, vulnerable, cluster, long)."""
     school = "梁溪区实验中学"
     cases = [
-        DemoCase("missing_person", {
-            "name": "张三", "gender": "male", "age": 34, "cause": "family_conflict",
-            "last_seen_at": _ts(at, days=2, hours=5), "last_seen_place": "梁溪区中山路地铁站",
-            "reported_at": _ts(at, days=2), "area": "梁溪区",
-            "description": "身高约175厘米，短发，穿深蓝色夹克、黑色运动鞋，与妻子争吵后离家。",
-            "reporter_name": "李梅", "reporter_phone": "13800001234",
-            "reporter_relationship": "妻子", "how_known": "夫妻",
-        }, status="accepted", entries=[
-            ("ledger", "调取中山路地铁站及周边路口监控，发现其2日晚向南长街方向步行。"),
-            ("ledger", "联系其工作单位及老家亲属，均称未见本人。"),
-            ("note", "妻子称张三近期因房贷压力情绪低落，已提醒家属保持电话畅通。"),
-        ], callbacks_done=1),
-        DemoCase("missing_person", {
-            "name": "刘芳", "gender": "female", "age": 23, "cause": "suicide_risk",
-            "risk": "urgent", "last_seen_at": _ts(at, hours=9),
-            "last_seen_place": "蠡湖大桥附近", "reported_at": _ts(at, hours=8), "area": "滨湖区",
-            "description": "留下字条称“不想活了”，手机已关机。身穿白色连衣裙。",
-            "reporter_name": "刘建华", "reporter_phone": "13900005678",
-            "reporter_relationship": "父亲", "how_known": "父女",
-        }, status="accepted", entries=[
-            ("action", "已启动重大警情实时调度，通报情指中心及水上派出所。"),
-            ("ledger", "组织阳光救援队沿蠡湖大桥两岸搜寻，无人机巡查湖面。"),
-        ]),
-        DemoCase("missing_person", {
-            "name": "陈德贵", "gender": "male", "age": 87, "cause": "lost",
-            "vulnerable": ["elderly", "disability"], "last_seen_at": _ts(at, days=6, hours=3),
-            "last_seen_place": "惠山区洛社镇菜场", "reported_at": _ts(at, days=6),
-            "area": "惠山区", "description": "聋哑老人，不识字，拄木质拐杖，身穿灰色棉袄。",
-            "reporter_name": "陈小燕", "reporter_phone": "13700002468",
-            "reporter_relationship": "孙女", "how_known": "祖孙",
-        }, status="closed", entries=[
-            ("ledger", "发布寻人公告并推送至全区各单位置顶。"),
-            ("ledger", "义警在洛社镇北部农田边发现老人，身体无大碍，已送回家中。"),
-        ], later_fields={"found_at": _ts(at, days=5, hours=20), "outcome": "found_safe"},
-            callbacks_done=2),
-        DemoCase("missing_person", {
-            "name": "吴强", "gender": "male", "age": 45, "cause": "unknown",
-            "last_seen_at": _ts(at, days=121), "last_seen_place": "新吴区长江路某小区",
-            "reported_at": _ts(at, days=120), "area": "新吴区",
-            "description": "经营五金店，据称欠有外债，失联前曾变卖车辆。",
-            "reporter_name": "吴敏", "reporter_phone": "13600001357",
-            "reporter_relationship": "姐姐", "how_known": "姐弟",
-        }, status="accepted", entries=[
-            ("ledger", "查询其银行卡及通讯记录，失联后无消费和通话。"),
-            ("ledger", "走访其债权人三人，均称近期无联系。"),
-            ("note", "已采集其母亲DNA样本入库比对。"),
-        ], callbacks_done=3),
+        DemoCase(
+            "missing_person",
+            {
+                "name": "张三",
+                "gender": "male",
+                "age": 34,
+                "cause": "family_conflict",
+                "last_seen_at": _ts(at, days=2, hours=5),
+                "last_seen_place": "梁溪区中山路地铁站",
+                "reported_at": _ts(at, days=2),
+                "area": "梁溪区",
+                "description": "身高约175厘米，短发，穿深蓝色夹克、黑色运动鞋，与妻子争吵后离家。",
+                "reporter_name": "李梅",
+                "reporter_phone": "13800001234",
+                "reporter_relationship": "妻子",
+                "how_known": "夫妻",
+            },
+            status="accepted",
+            entries=[
+                ("ledger", "调取中山路地铁站及周边路口监控，发现其2日晚向南长街方向步行。"),
+                ("ledger", "联系其工作单位及老家亲属，均称未见本人。"),
+                ("note", "妻子称张三近期因房贷压力情绪低落，已提醒家属保持电话畅通。"),
+            ],
+            callbacks_done=1,
+        ),
+        DemoCase(
+            "missing_person",
+            {
+                "name": "刘芳",
+                "gender": "female",
+                "age": 23,
+                "cause": "suicide_risk",
+                "risk": "urgent",
+                "last_seen_at": _ts(at, hours=9),
+                "last_seen_place": "蠡湖大桥附近",
+                "reported_at": _ts(at, hours=8),
+                "area": "滨湖区",
+                "description": "留下字条称“不想活了”，手机已关机。身穿白色连衣裙。",
+                "reporter_name": "刘建华",
+                "reporter_phone": "13900005678",
+                "reporter_relationship": "父亲",
+                "how_known": "父女",
+            },
+            status="accepted",
+            entries=[
+                ("action", "已启动重大警情实时调度，通报情指中心及水上派出所。"),
+                ("ledger", "组织阳光救援队沿蠡湖大桥两岸搜寻，无人机巡查湖面。"),
+            ],
+        ),
+        DemoCase(
+            "missing_person",
+            {
+                "name": "陈德贵",
+                "gender": "male",
+                "age": 87,
+                "cause": "lost",
+                "vulnerable": ["elderly", "disability"],
+                "last_seen_at": _ts(at, days=6, hours=3),
+                "last_seen_place": "惠山区洛社镇菜场",
+                "reported_at": _ts(at, days=6),
+                "area": "惠山区",
+                "description": "聋哑老人，不识字，拄木质拐杖，身穿灰色棉袄。",
+                "reporter_name": "陈小燕",
+                "reporter_phone": "13700002468",
+                "reporter_relationship": "孙女",
+                "how_known": "祖孙",
+            },
+            status="closed",
+            entries=[
+                ("ledger", "发布寻人公告并推送至全区各单位置顶。"),
+                ("ledger", "义警在洛社镇北部农田边发现老人，身体无大碍，已送回家中。"),
+            ],
+            later_fields={"found_at": _ts(at, days=5, hours=20), "outcome": "found_safe"},
+            callbacks_done=2,
+        ),
+        DemoCase(
+            "missing_person",
+            {
+                "name": "吴强",
+                "gender": "male",
+                "age": 45,
+                "cause": "unknown",
+                "last_seen_at": _ts(at, days=121),
+                "last_seen_place": "新吴区长江路某小区",
+                "reported_at": _ts(at, days=120),
+                "area": "新吴区",
+                "description": "经营五金店，据称欠有外债，失联前曾变卖车辆。",
+                "reporter_name": "吴敏",
+                "reporter_phone": "13600001357",
+                "reporter_relationship": "姐姐",
+                "how_known": "姐弟",
+            },
+            status="accepted",
+            entries=[
+                ("ledger", "查询其银行卡及通讯记录，失联后无消费和通话。"),
+                ("ledger", "走访其债权人三人，均称近期无联系。"),
+                ("note", "已采集其母亲DNA样本入库比对。"),
+            ],
+            callbacks_done=3,
+        ),
     ]
     for offset, (name, days) in enumerate((("赵雨涵", 20), ("孙佳怡", 14), ("周梓萱", 9))):
-        cases.append(DemoCase("missing_person", {
-            "name": name, "gender": "female", "age": 15, "cause": "left_home",
-            "vulnerable": ["minor", "student"], "school": school,
-            "last_seen_at": _ts(at, days=days, hours=2), "last_seen_place": "梁溪区学前街",
-            "reported_at": _ts(at, days=days), "area": "梁溪区",
-            "description": f"{school}初三（2）班学生，放学后未回家。",
-            "reporter_name": ["赵刚", "孙红", "周伟"][offset], "reporter_phone": f"1350000{offset}246",
-            "reporter_relationship": "父母", "how_known": "亲子",
-        }, status="accepted", entries=[
-            ("ledger", "联系班主任及同学，了解其近期交友情况。"),
-            ("note", "同班已有多名学生失联，已报所领导研判是否立线调查。"),
-        ], callbacks_done=2 if offset == 0 else 1))
-    cases.append(DemoCase("missing_person", {
-        "name": "王小明", "gender": "male", "age": 9, "cause": "lost",
-        "vulnerable": ["minor"], "last_seen_at": _ts(at, hours=30),
-        "last_seen_place": "锡山区万达广场", "reported_at": _ts(at, hours=29), "area": "锡山区",
-        "description": "与母亲逛商场时走散，穿红色卫衣。",
-        "reporter_name": "张丽", "reporter_phone": "13500003691",
-        "reporter_relationship": "母亲", "how_known": "母子",
-    }, status="closed", entries=[
-        ("action", "巡逻民警调取商场监控，40分钟后在儿童乐园找到。"),
-    ], later_fields={"found_at": _ts(at, hours=28), "outcome": "found_safe"}))
+        cases.append(
+            DemoCase(
+                "missing_person",
+                {
+                    "name": name,
+                    "gender": "female",
+                    "age": 15,
+                    "cause": "left_home",
+                    "vulnerable": ["minor", "student"],
+                    "school": school,
+                    "last_seen_at": _ts(at, days=days, hours=2),
+                    "last_seen_place": "梁溪区学前街",
+                    "reported_at": _ts(at, days=days),
+                    "area": "梁溪区",
+                    "description": f"{school}初三（2）班学生，放学后未回家。",
+                    "reporter_name": ["赵刚", "孙红", "周伟"][offset],
+                    "reporter_phone": f"1350000{offset}246",
+                    "reporter_relationship": "父母",
+                    "how_known": "亲子",
+                },
+                status="accepted",
+                entries=[
+                    ("ledger", "联系班主任及同学，了解其近期交友情况。"),
+                    ("note", "同班已有多名学生失联，已报所领导研判是否立线调查。"),
+                ],
+                callbacks_done=2 if offset == 0 else 1,
+            )
+        )
+    cases.append(
+        DemoCase(
+            "missing_person",
+            {
+                "name": "王小明",
+                "gender": "male",
+                "age": 9,
+                "cause": "lost",
+                "vulnerable": ["minor"],
+                "last_seen_at": _ts(at, hours=30),
+                "last_seen_place": "锡山区万达广场",
+                "reported_at": _ts(at, hours=29),
+                "area": "锡山区",
+                "description": "与母亲逛商场时走散，穿红色卫衣。",
+                "reporter_name": "张丽",
+                "reporter_phone": "13500003691",
+                "reporter_relationship": "母亲",
+                "how_known": "母子",
+            },
+            status="closed",
+            entries=[
+                ("action", "巡逻民警调取商场监控，40分钟后在儿童乐园找到。"),
+            ],
+            later_fields={"found_at": _ts(at, hours=28), "outcome": "found_safe"},
+        )
+    )
     return cases
 
 
 SUMMARIES = {
-    "criminal": ["电动车在小区楼下被盗，价值约3000元。", "手机在地铁上被扒窃。",
-                 "网购被骗，转账后对方失联。"],
-    "administrative": ["酒后在饭店滋事，损坏桌椅。", "小区内有人违规燃放烟花。",
-                       "网吧接纳未成年人上网。"],
-    "help": ["老人在公园走失，无法说清住址。", "钥匙锁在车内，孩子在车上。",
-             "醉酒男子倒在路边。"],
-    "dispute": ["邻里因装修噪音发生争执。", "顾客与商家因退货发生纠纷。",
-                "停车位归属纠纷，双方互不相让。"],
-    "noise": ["广场舞音响声音过大影响居民休息。", "夜间KTV噪音扰民。",
-              "工地夜间违规施工。"],
-    "traffic": ["两车轻微刮擦，双方对责任有争议。", "路口信号灯故障，车辆拥堵。",
-                "车辆违停堵住消防通道。"],
-    "non_police": ["小区停水三天无人处理。", "商家拒不退还预付卡余额。",
-                   "路灯损坏夜间出行不便。"],
+    "criminal": [
+        "电动车在小区楼下被盗，价值约3000元。",
+        "手机在地铁上被扒窃。",
+        "网购被骗，转账后对方失联。",
+    ],
+    "administrative": [
+        "酒后在饭店滋事，损坏桌椅。",
+        "小区内有人违规燃放烟花。",
+        "网吧接纳未成年人上网。",
+    ],
+    "help": ["老人在公园走失，无法说清住址。", "钥匙锁在车内，孩子在车上。", "醉酒男子倒在路边。"],
+    "dispute": [
+        "邻里因装修噪音发生争执。",
+        "顾客与商家因退货发生纠纷。",
+        "停车位归属纠纷，双方互不相让。",
+    ],
+    "noise": ["广场舞音响声音过大影响居民休息。", "夜间KTV噪音扰民。", "工地夜间违规施工。"],
+    "traffic": [
+        "两车轻微刮擦，双方对责任有争议。",
+        "路口信号灯故障，车辆拥堵。",
+        "车辆违停堵住消防通道。",
+    ],
+    "non_police": ["小区停水三天无人处理。", "商家拒不退还预付卡余额。", "路灯损坏夜间出行不便。"],
 }
-LOCATIONS = ["梁溪区中山路288号", "滨湖区蠡湖大道", "惠山区洛社镇", "锡山区东亭街道",
-             "新吴区旺庄路", "梁溪区南长街", "经开区华庄街道"]
-REPORTERS = ["张三", "李四", "王五", "赵六", "钱芳", "孙立", "周杰", "吴静", "郑浩", "冯敏",
-             "陈晨", "褚红", "卫国", "蒋丽", "沈阳"]
+LOCATIONS = [
+    "梁溪区中山路288号",
+    "滨湖区蠡湖大道",
+    "惠山区洛社镇",
+    "锡山区东亭街道",
+    "新吴区旺庄路",
+    "梁溪区南长街",
+    "经开区华庄街道",
+]
+REPORTERS = [
+    "张三",
+    "李四",
+    "王五",
+    "赵六",
+    "钱芳",
+    "孙立",
+    "周杰",
+    "吴静",
+    "郑浩",
+    "冯敏",
+    "陈晨",
+    "褚红",
+    "卫国",
+    "蒋丽",
+    "沈阳",
+]
 DISPOSITIONS = {
-    "criminal": ("accepted", "accepted"), "administrative": ("accepted", "accepted"),
-    "help": ("closed_on_site", "handled"), "dispute": ("closed_on_site", "handled"),
-    "noise": ("closed_on_site", "closed"), "traffic": ("transferred", "transferred"),
+    "criminal": ("accepted", "accepted"),
+    "administrative": ("accepted", "accepted"),
+    "help": ("closed_on_site", "handled"),
+    "dispute": ("closed_on_site", "handled"),
+    "noise": ("closed_on_site", "closed"),
+    "traffic": ("transferred", "transferred"),
     "non_police": ("diverted", "diverted"),
 }
 AGENCIES = ["12345政务服务热线", "市场监督管理局", "水务集团", "城管局"]
 FLAGS = ["frequent_caller", "vice", "mass", "youth", "domestic_violence"]
 
 
-def incident_cases(at: datetime, schema: dict[str, Any] | None, rng: random.Random) -> list[DemoCase]:
+def incident_cases(
+    at: datetime, schema: dict[str, Any] | None, rng: random.Random
+) -> list[DemoCase]:
     """One incident for every channel and category pair (with three variants of text)."""
-    channels = _enum(schema, "channel", ["call_110", "walk_in", "self_service", "patrol",
-                                         "transfer"])
+    channels = _enum(
+        schema, "channel", ["call_110", "walk_in", "self_service", "patrol", "transfer"]
+    )
     categories = _enum(schema, "category", list(SUMMARIES))
     cases = []
     index = 0
@@ -214,11 +337,14 @@ def incident_cases(at: datetime, schema: dict[str, Any] | None, rng: random.Rand
             disposition, status = DISPOSITIONS.get(category, ("accepted", "accepted"))
             fields = {
                 "title": summary.split("，")[0].rstrip("。"),
-                "reported_at": format_datetime(reported), "channel": channel,
-                "category": category, "summary": summary,
+                "reported_at": format_datetime(reported),
+                "channel": channel,
+                "category": category,
+                "summary": summary,
                 "reporter_name": REPORTERS[index % len(REPORTERS)],
                 "reporter_phone": f"13{index % 10}0000{1000 + index}",
-                "location": LOCATIONS[index % len(LOCATIONS)], "disposition": disposition,
+                "location": LOCATIONS[index % len(LOCATIONS)],
+                "disposition": disposition,
                 # one walk-in without a receipt gives the legal officer something to find
                 "receipt_issued": channel in ("walk_in", "self_service") and index % 7 != 3,
             }
@@ -232,16 +358,23 @@ def incident_cases(at: datetime, schema: dict[str, Any] | None, rng: random.Rand
                 fields["filing_decision"] = "filed"
                 fields["filing_decided_at"] = format_datetime(reported + timedelta(days=1))
                 status = "filed"
-            entries = [("action", f"民警到场处置：{summary}"),
-                       ("note", "已向报警人说明处理结果。")]
-            cases.append(DemoCase("incident", fields, status=status, entries=entries,
-                                  callbacks_done=1 if index % 3 == 0 else 0))
+            entries = [("action", f"民警到场处置：{summary}"), ("note", "已向报警人说明处理结果。")]
+            cases.append(
+                DemoCase(
+                    "incident",
+                    fields,
+                    status=status,
+                    entries=entries,
+                    callbacks_done=1 if index % 3 == 0 else 0,
+                )
+            )
             index += 1
     return cases
 
 
-def demo_cases(types: dict[str, dict[str, Any]], at: datetime | None = None,
-               seed: int = 2025) -> Iterator[DemoCase]:
+def demo_cases(
+    types: dict[str, dict[str, Any]], at: datetime | None = None, seed: int = 2025
+) -> Iterator[DemoCase]:
     """The demo cases the installed case types can hold."""
     at = at or now()
     rng = random.Random(seed)
@@ -283,8 +416,9 @@ def _follow_up(notebook: Any, case: Any, demo: DemoCase, at: datetime) -> None:
         log.warning("demo callbacks skipped on %s: %s", case.id, error)
 
 
-def load_demo(notebook: Any, *, progress: Progress | None = None,
-              at: datetime | None = None) -> list[str]:
+def load_demo(
+    notebook: Any, *, progress: Progress | None = None, at: datetime | None = None
+) -> list[str]:
     """Write the demo cases into ``notebook``; returns their ids.
 
     A case the installed plugins refuse is skipped (logged), so the demo never blocks the

@@ -56,13 +56,19 @@ class CasebookApp:
     :param notebook: an already unlocked notebook (the benchmark and tests use this).
     """
 
-    def __init__(self, notebook_dir: str | Path | None = None, *, demo_if_new: bool = False,
-                 notebook: Notebook | None = None) -> None:
+    def __init__(
+        self,
+        notebook_dir: str | Path | None = None,
+        *,
+        demo_if_new: bool = False,
+        notebook: Notebook | None = None,
+    ) -> None:
         self.notebook_dir = Path(notebook_dir) if notebook_dir else default_notebook_dir()
         self.demo_if_new = demo_if_new
         self.nb: Notebook | None = None
-        self.root = ttk.Window(title=_("Casebook"), theme=THEMES["light"][0],
-                               size=WINDOW_SIZE, minsize=(960, 600))
+        self.root = ttk.Window(
+            title=_("Casebook"), theme=THEMES["light"][0], size=WINDOW_SIZE, minsize=(960, 600)
+        )
         self.font_family = apply_cjk_fonts(self.root)
         self.root.report_callback_exception = self.on_callback_exception
         self.root.protocol("WM_DELETE_WINDOW", self.on_close)
@@ -128,7 +134,9 @@ class CasebookApp:
 
     def officer_text(self) -> str:
         officer = getattr(self.nb, "officer", None) or {}
-        return " ".join(str(officer.get(k, "")) for k in ("unit", "name", "officer_id") if officer.get(k))
+        return " ".join(
+            str(officer.get(k, "")) for k in ("unit", "name", "officer_id") if officer.get(k)
+        )
 
     # -- locking ------------------------------------------------------------------------
 
@@ -159,8 +167,9 @@ class CasebookApp:
             self.schedule_idle_check()
             return
         if minutes > 0 and time.monotonic() - self.last_activity >= minutes * 60:
-            self.lock(_("Locked after {minutes} minutes without activity.").format(
-                minutes=f"{minutes:g}"))
+            self.lock(
+                _("Locked after {minutes} minutes without activity.").format(minutes=f"{minutes:g}")
+            )
             return
         self.schedule_idle_check()
 

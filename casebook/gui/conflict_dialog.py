@@ -33,27 +33,46 @@ class ConflictDialog(Dialog):
         return cls(app, case_id)
 
     def create_widgets(self) -> None:
-        ttk.Label(self.body, text=_("Two laptops changed the same field. Both values are kept "
-                                    "until you choose one; your choice is recorded."),
-                  wraplength=860).pack(anchor="w", pady=(0, 8))
-        frame, self.tree = make_tree(self.body, [
-            ("case", _("Case"), 280), ("field", _("Field"), 160), ("shown", _("Shown now"), 300),
-        ], height=6)
+        ttk.Label(
+            self.body,
+            text=_(
+                "Two laptops changed the same field. Both values are kept "
+                "until you choose one; your choice is recorded."
+            ),
+            wraplength=860,
+        ).pack(anchor="w", pady=(0, 8))
+        frame, self.tree = make_tree(
+            self.body,
+            [
+                ("case", _("Case"), 280),
+                ("field", _("Field"), 160),
+                ("shown", _("Shown now"), 300),
+            ],
+            height=6,
+        )
         frame.pack(fill="x")
         self.tree.bind("<<TreeviewSelect>>", lambda _event: self.on_select())
         self.values_frame = ttk.Frame(self.body, padding=(0, 10))
         self.values_frame.pack(fill="both", expand=True)
-        ttk.Button(self.body, text=_("Close"), bootstyle="secondary",
-                   command=self.destroy).pack(side="right")
+        ttk.Button(self.body, text=_("Close"), bootstyle="secondary", command=self.destroy).pack(
+            side="right"
+        )
 
     def refresh(self) -> None:
         conflicts = self.app.guarded(self.app.nb.conflicts) or []
         self.conflicts = [c for c in conflicts if not self.case_id or c.case_id == self.case_id]
         clear_tree(self.tree)
         for index, conflict in enumerate(self.conflicts):
-            self.tree.insert("", "end", iid=str(index), values=(
-                conflict.title or conflict.case_id, self.label_of(conflict),
-                format_value(conflict.winner)))
+            self.tree.insert(
+                "",
+                "end",
+                iid=str(index),
+                values=(
+                    conflict.title or conflict.case_id,
+                    self.label_of(conflict),
+                    format_value(conflict.winner),
+                ),
+            )
         for child in self.values_frame.winfo_children():
             child.destroy()
         if self.conflicts:
@@ -79,21 +98,31 @@ class ConflictDialog(Dialog):
         for child in self.values_frame.winfo_children():
             child.destroy()
         for column, candidate in enumerate(conflict.values):
-            card = ttk.Labelframe(self.values_frame, text=_("Value {n}").format(n=column + 1),
-                                  padding=10)
+            card = ttk.Labelframe(
+                self.values_frame, text=_("Value {n}").format(n=column + 1), padding=10
+            )
             card.grid(row=0, column=column, sticky="nsew", padx=(0, 10))
             self.values_frame.columnconfigure(column, weight=1)
-            ttk.Label(card, text=format_value(candidate.value), font=("TkDefaultFont", 12, "bold"),
-                      wraplength=380).pack(anchor="w", pady=(0, 6))
+            ttk.Label(
+                card,
+                text=format_value(candidate.value),
+                font=("TkDefaultFont", 12, "bold"),
+                wraplength=380,
+            ).pack(anchor="w", pady=(0, 6))
             meta = _("By {author} on device {device}, {when}").format(
-                author=candidate.author, device=str(candidate.device_id)[:12],
-                when=format_when(candidate.at))
+                author=candidate.author,
+                device=str(candidate.device_id)[:12],
+                when=format_when(candidate.at),
+            )
             ttk.Label(card, text=meta, bootstyle="secondary", wraplength=380).pack(anchor="w")
             if candidate.value == conflict.winner:
                 ttk.Label(card, text=_("(shown now)"), bootstyle="info").pack(anchor="w")
-            ttk.Button(card, text=_("Keep this value"), bootstyle="success",
-                       command=lambda c=conflict, v=candidate.value: self.on_keep(c, v)).pack(
-                anchor="w", pady=(8, 0))
+            ttk.Button(
+                card,
+                text=_("Keep this value"),
+                bootstyle="success",
+                command=lambda c=conflict, v=candidate.value: self.on_keep(c, v),
+            ).pack(anchor="w", pady=(8, 0))
 
     def on_keep(self, conflict: Conflict, value: Any) -> None:
         try:
@@ -101,8 +130,12 @@ class ConflictDialog(Dialog):
         except Exception as error:  # noqa: BLE001
             self.show_message(self.app.describe_error(error))
             return
-        self.app.notify(_("Conflict resolved: {field} = {value}").format(
-            field=self.label_of(conflict), value=format_value(value)), "success")
+        self.app.notify(
+            _("Conflict resolved: {field} = {value}").format(
+                field=self.label_of(conflict), value=format_value(value)
+            ),
+            "success",
+        )
         self.app.changed()
         if self.app.shell is not None:
             self.app.shell.refresh_page()

@@ -17,8 +17,9 @@ if TYPE_CHECKING:
 class Dialog(ttk.Toplevel):
     """A window over the main one, closed by the lock and by a language switch."""
 
-    def __init__(self, app: CasebookApp, title: str, size: tuple[int, int] = (640, 420),
-                 **kwargs: Any) -> None:
+    def __init__(
+        self, app: CasebookApp, title: str, size: tuple[int, int] = (640, 420), **kwargs: Any
+    ) -> None:
         super().__init__(title=title, size=size, transient=app.root, master=app.root, **kwargs)
         self.app = app
         root = app.root

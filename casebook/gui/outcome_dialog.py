@@ -31,26 +31,34 @@ COMMENT_ONLY_SCHEMA: dict[str, Any] = {
 class OutcomeDialog(Dialog):
     """The outcome form of one task; ``on_done(entry)`` runs after it is recorded."""
 
-    def __init__(self, app: CasebookApp, task: Task,
-                 on_done: Callable[[Any], None] | None = None) -> None:
+    def __init__(
+        self, app: CasebookApp, task: Task, on_done: Callable[[Any], None] | None = None
+    ) -> None:
         super().__init__(app, _("Record outcome"), size=(620, 480))
         self.task = task
         self.on_done = on_done
         heading = f"{kind_label(task.kind)} — {task.title or task.case_title}"
-        ttk.Label(self.body, text=heading, font=("TkHeadingFont", 12, "bold"),
-                  wraplength=580).pack(anchor="w")
-        ttk.Label(self.body, text=_("Case: {case}   Due: {due}").format(
-            case=task.case_title or task.case_id, due=format_when(task.due_at)),
-                  bootstyle="secondary").pack(anchor="w", pady=(0, 10))
+        ttk.Label(self.body, text=heading, font=("TkHeadingFont", 12, "bold"), wraplength=580).pack(
+            anchor="w"
+        )
+        ttk.Label(
+            self.body,
+            text=_("Case: {case}   Due: {due}").format(
+                case=task.case_title or task.case_id, due=format_when(task.due_at)
+            ),
+            bootstyle="secondary",
+        ).pack(anchor="w", pady=(0, 10))
         self.form = SchemaForm(self.body, task.outcome_schema or COMMENT_ONLY_SCHEMA)
         self.form.pack(fill="both", expand=True)
         buttons = ttk.Frame(self.body)
         buttons.pack(fill="x", side="bottom", pady=(10, 0))
-        self.save_button = ttk.Button(buttons, text=_("Record"), bootstyle="success",
-                                      command=self.on_save)
+        self.save_button = ttk.Button(
+            buttons, text=_("Record"), bootstyle="success", command=self.on_save
+        )
         self.save_button.pack(side="right")
-        ttk.Button(buttons, text=_("Cancel"), bootstyle="secondary",
-                   command=self.destroy).pack(side="right", padx=8)
+        ttk.Button(buttons, text=_("Cancel"), bootstyle="secondary", command=self.destroy).pack(
+            side="right", padx=8
+        )
 
     def on_save(self) -> bool:
         outcome = self.form.get_values()

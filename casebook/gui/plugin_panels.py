@@ -36,7 +36,8 @@ def load_panel_class(factory: str) -> Any:
 def error_panel(master: tk.Misc, spec: PanelSpec, error: BaseException) -> ttk.Frame:
     frame = ttk.Frame(master, padding=20)
     message = _("The panel “{title}” of plugin {plugin} could not be shown: {error}").format(
-        title=spec.title, plugin=spec.plugin or "?", error=f"{type(error).__name__}: {error}")
+        title=spec.title, plugin=spec.plugin or "?", error=f"{type(error).__name__}: {error}"
+    )
     ttk.Label(frame, text=message, bootstyle="danger", wraplength=700).pack(anchor="w")
     return frame
 

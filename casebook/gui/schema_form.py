@@ -52,8 +52,15 @@ def is_long_text(prop: dict[str, Any]) -> bool:
 class FieldInput:
     """One input of the form. ``get`` returns a JSON value or :data:`MISSING`."""
 
-    def __init__(self, master: tk.Misc, name: str, prop: dict[str, Any], schema: dict,
-                 *, required: bool = False) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        name: str,
+        prop: dict[str, Any],
+        schema: dict,
+        *,
+        required: bool = False,
+    ) -> None:
         self.name = name
         self.prop = prop
         self.schema = schema
@@ -114,10 +121,13 @@ class NumberInput(FieldInput):
 class EnumInput(FieldInput):
     def create_widget(self, master: tk.Misc) -> tk.Widget:
         self.values = enum_values(self.prop) or []
-        self.labels = [enum_label(self.prop, v, schema=self.schema, name=self.name) for v in self.values]
+        self.labels = [
+            enum_label(self.prop, v, schema=self.schema, name=self.name) for v in self.values
+        ]
         self.var = tk.StringVar(master)
-        return ttk.Combobox(master, textvariable=self.var, values=["", *self.labels],
-                            state="readonly", width=38)
+        return ttk.Combobox(
+            master, textvariable=self.var, values=["", *self.labels], state="readonly", width=38
+        )
 
     def get(self) -> Any:
         label = self.var.get()
@@ -311,8 +321,13 @@ class SchemaForm(ttk.Frame):
     :param values: the current field values, if any.
     """
 
-    def __init__(self, master: tk.Misc, schema: dict[str, Any],
-                 values: dict[str, Any] | None = None, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        schema: dict[str, Any],
+        values: dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(master, **kwargs)
         self.schema = schema or {}
         self.inputs: dict[str, FieldInput] = {}
@@ -339,9 +354,12 @@ class SchemaForm(ttk.Frame):
         for name in self.field_names():
             prop = properties[name] if isinstance(properties[name], dict) else {}
             label = field_label(self.schema, name) + (" *" if name in required else "")
-            ttk.Label(self, text=label).grid(row=row, column=0, sticky="nw", padx=(0, 12), pady=(6, 0))
-            field_input = input_class(prop)(self, name, prop, self.schema,
-                                            required=name in required)
+            ttk.Label(self, text=label).grid(
+                row=row, column=0, sticky="nw", padx=(0, 12), pady=(6, 0)
+            )
+            field_input = input_class(prop)(
+                self, name, prop, self.schema, required=name in required
+            )
             field_input.widget.grid(row=row, column=1, sticky="we", pady=(4, 0))
             if prop.get("readOnly"):
                 field_input.set_enabled(False)

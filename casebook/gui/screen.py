@@ -40,15 +40,25 @@ class Screen(ttk.Frame):
         return self.app.guarded(action, *args, **kwargs)
 
 
-def make_tree(master: tk.Misc, columns: list[tuple[str, str, int]], *, height: int = 12,
-              show_tree: bool = False) -> tuple[ttk.Frame, ttk.Treeview]:
+def make_tree(
+    master: tk.Misc,
+    columns: list[tuple[str, str, int]],
+    *,
+    height: int = 12,
+    show_tree: bool = False,
+) -> tuple[ttk.Frame, ttk.Treeview]:
     """A Treeview with headings and a vertical scrollbar, in its own frame.
 
     :param columns: (column id, heading text, width) triples.
     """
     frame = ttk.Frame(master)
-    tree = ttk.Treeview(frame, columns=[c[0] for c in columns], height=height,
-                        show="tree headings" if show_tree else "headings", selectmode="browse")
+    tree = ttk.Treeview(
+        frame,
+        columns=[c[0] for c in columns],
+        height=height,
+        show="tree headings" if show_tree else "headings",
+        selectmode="browse",
+    )
     for column, heading, width in columns:
         tree.heading(column, text=heading, anchor="w")
         tree.column(column, width=width, anchor="w", stretch=True)

@@ -26,8 +26,7 @@ class NoticeBar(ttk.Frame):
         super().__init__(master)
         self.label = ttk.Label(self, text="", wraplength=900, padding=(8, 4))
         self.label.pack(side="left", fill="x", expand=True)
-        self.close_button = ttk.Button(self, text="×", width=2, bootstyle="link",
-                                       command=self.hide)
+        self.close_button = ttk.Button(self, text="×", width=2, bootstyle="link", command=self.hide)
         self.close_button.pack(side="right")
         self.hide_after: str | None = None
         self.kind = ""
@@ -37,8 +36,11 @@ class NoticeBar(ttk.Frame):
         return str(self.label.cget("text"))
 
     def show(self, message: str, kind: str = "info") -> None:
-        style = {"danger": "inverse-danger", "success": "inverse-success",
-                 "warning": "inverse-warning"}.get(kind, "inverse-info")
+        style = {
+            "danger": "inverse-danger",
+            "success": "inverse-success",
+            "warning": "inverse-warning",
+        }.get(kind, "inverse-info")
         self.kind = kind
         self.label.configure(text=message, bootstyle=style)
         self.pack(fill="x", side="top", before=self.master.content)
@@ -87,21 +89,35 @@ class MainShell(ttk.Frame):
     def create_sidebar(self) -> None:
         self.sidebar = ttk.Frame(self, padding=(8, 10), bootstyle="secondary")
         self.sidebar.pack(side="left", fill="y")
-        ttk.Label(self.sidebar, text=_("Casebook"), font=("TkHeadingFont", 14, "bold"),
-                  bootstyle="inverse-secondary").pack(anchor="w", pady=(0, 10))
-        ttk.Button(self.sidebar, text=_("New case") + "  Ctrl+N", bootstyle="success",
-                   command=self.on_new_case).pack(fill="x", pady=(0, 12))
+        ttk.Label(
+            self.sidebar,
+            text=_("Casebook"),
+            font=("TkHeadingFont", 14, "bold"),
+            bootstyle="inverse-secondary",
+        ).pack(anchor="w", pady=(0, 10))
+        ttk.Button(
+            self.sidebar,
+            text=_("New case") + "  Ctrl+N",
+            bootstyle="success",
+            command=self.on_new_case,
+        ).pack(fill="x", pady=(0, 12))
         pages = [*self.PAGES, *[(f"plugin:{spec.name}", spec.title) for spec in self.plugin_pages]]
         for name, title in pages:
-            button = ttk.Button(self.sidebar, text=_(title), bootstyle="secondary",
-                                command=lambda n=name: self.show_page(n))
+            button = ttk.Button(
+                self.sidebar,
+                text=_(title),
+                bootstyle="secondary",
+                command=lambda n=name: self.show_page(n),
+            )
             button.pack(fill="x", pady=1)
             self.nav_buttons[name] = button
-        ttk.Button(self.sidebar, text=_("Lock"), bootstyle="warning-outline",
-                   command=self.on_lock).pack(side="bottom", fill="x", pady=(10, 0))
+        ttk.Button(
+            self.sidebar, text=_("Lock"), bootstyle="warning-outline", command=self.on_lock
+        ).pack(side="bottom", fill="x", pady=(10, 0))
         officer = self.app.officer_text()
-        ttk.Label(self.sidebar, text=officer, bootstyle="inverse-secondary",
-                  wraplength=150).pack(side="bottom", anchor="w")
+        ttk.Label(self.sidebar, text=officer, bootstyle="inverse-secondary", wraplength=150).pack(
+            side="bottom", anchor="w"
+        )
 
     def create_body(self) -> None:
         self.body = ttk.Frame(self)
@@ -129,8 +145,15 @@ class MainShell(ttk.Frame):
         ):
             root.bind(sequence, lambda event, h=handler: (h(), "break")[1])
 
-    SHORTCUTS = ("<Control-n>", "<Control-N>", "<Control-f>", "<Control-F>", "<Control-s>",
-                 "<Control-S>", "<F5>")
+    SHORTCUTS = (
+        "<Control-n>",
+        "<Control-N>",
+        "<Control-f>",
+        "<Control-F>",
+        "<Control-s>",
+        "<Control-S>",
+        "<F5>",
+    )
 
     def destroy(self) -> None:
         # The shortcuts live on the root, which outlives this shell (lock, language switch).

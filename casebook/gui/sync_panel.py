@@ -44,8 +44,9 @@ def run_sync(notebook: Any, share: str, progress: Any) -> dict[str, Any]:
     try:
         from casebook.sync.engine import SyncEngine
     except ImportError as error:
-        raise RuntimeError(_("Sync is not available in this installation ({error}).").format(
-            error=error)) from error
+        raise RuntimeError(
+            _("Sync is not available in this installation ({error}).").format(error=error)
+        ) from error
     return SyncEngine(notebook, share).sync_once(progress=progress)
 
 
@@ -73,14 +74,17 @@ class SyncStatusBar(ttk.Frame):
         self.last_sync_label.pack(side="left", padx=(0, 14))
         self.pending_label = ttk.Label(self, text="")
         self.pending_label.pack(side="left", padx=(0, 14))
-        self.conflicts_button = ttk.Button(self, text="", bootstyle="link",
-                                           command=self.on_show_conflicts)
+        self.conflicts_button = ttk.Button(
+            self, text="", bootstyle="link", command=self.on_show_conflicts
+        )
         self.conflicts_button.pack(side="left", padx=(0, 8))
-        self.alarms_button = ttk.Button(self, text="", bootstyle="link",
-                                        command=self.on_show_alarms)
+        self.alarms_button = ttk.Button(
+            self, text="", bootstyle="link", command=self.on_show_alarms
+        )
         self.alarms_button.pack(side="left")
-        self.sync_button = ttk.Button(self, text=_("Sync now") + " (F5)", bootstyle="primary",
-                                      command=self.on_sync_now)
+        self.sync_button = ttk.Button(
+            self, text=_("Sync now") + " (F5)", bootstyle="primary", command=self.on_sync_now
+        )
         self.sync_button.pack(side="right")
         self.progress = ttk.Progressbar(self, length=180, mode="determinate", maximum=100)
         self.progress.pack(side="right", padx=8)
@@ -118,8 +122,10 @@ class SyncStatusBar(ttk.Frame):
 
     def read_counts(self) -> dict[str, Any]:
         """The figures of the bar (run in a background job: ``conflicts()`` reads every case)."""
-        counts: dict[str, Any] = {"last": self.app.preference("last_sync_at", None),
-                                  "pending": self.pending_ops()}
+        counts: dict[str, Any] = {
+            "last": self.app.preference("last_sync_at", None),
+            "pending": self.pending_ops(),
+        }
         try:
             counts["conflicts"] = len(self.nb.conflicts())
         except Exception:  # noqa: BLE001
@@ -147,8 +153,11 @@ class SyncStatusBar(ttk.Frame):
             return
         self.refreshing = True
         self.refresh_again = False
-        self.app.jobs.start(lambda _progress: self.read_counts(), on_done=self.show_counts,
-                            on_error=self.on_counts_failed)
+        self.app.jobs.start(
+            lambda _progress: self.read_counts(),
+            on_done=self.show_counts,
+            on_error=self.on_counts_failed,
+        )
 
     def on_counts_failed(self, error: BaseException) -> None:
         self.refreshing = False
@@ -162,16 +171,20 @@ class SyncStatusBar(ttk.Frame):
             self.refresh()
         last, pending = counts["last"], counts["pending"]
         self.last_sync_label.configure(
-            text=_("Last sync: {when}").format(when=format_when(last) if last else _("never")))
-        self.pending_label.configure(text=_("Waiting to send: {count}").format(
-            count="—" if pending is None else pending))
+            text=_("Last sync: {when}").format(when=format_when(last) if last else _("never"))
+        )
+        self.pending_label.configure(
+            text=_("Waiting to send: {count}").format(count="—" if pending is None else pending)
+        )
         conflicts, alarms = counts["conflicts"], counts["alarms"]
         self.conflicts_button.configure(
             text=_("Conflicts: {count}").format(count=conflicts),
-            bootstyle="danger-link" if conflicts else "link")
+            bootstyle="danger-link" if conflicts else "link",
+        )
         self.alarms_button.configure(
             text=_("Alarms: {count}").format(count=alarms),
-            bootstyle="danger-link" if alarms else "link")
+            bootstyle="danger-link" if alarms else "link",
+        )
         self.conflict_count = conflicts
         self.alarm_count = alarms
 
@@ -191,9 +204,13 @@ class SyncStatusBar(ttk.Frame):
             return False
         if not os.path.isdir(share):
             if not quiet:
-                self.app.notify(_("The station share {path} is not reachable. Nothing was "
-                                  "changed; try again when it is connected.").format(path=share),
-                                "danger")
+                self.app.notify(
+                    _(
+                        "The station share {path} is not reachable. Nothing was "
+                        "changed; try again when it is connected."
+                    ).format(path=share),
+                    "danger",
+                )
             return False
         self.running = True
         self.sync_button.configure(state="disabled")
@@ -201,9 +218,12 @@ class SyncStatusBar(ttk.Frame):
         self.progress.start(60)
         self.progress_label.configure(text=_("Syncing…"))
         notebook = self.nb
-        self.app.jobs.start(lambda progress: run_sync(notebook, share, progress),
-                            on_progress=self.on_progress, on_done=self.on_sync_done,
-                            on_error=self.on_sync_error)
+        self.app.jobs.start(
+            lambda progress: run_sync(notebook, share, progress),
+            on_progress=self.on_progress,
+            on_done=self.on_sync_done,
+            on_error=self.on_sync_error,
+        )
         return True
 
     def on_progress(self, *args: Any) -> None:
@@ -235,11 +255,15 @@ class SyncStatusBar(ttk.Frame):
         self.last_result = dict(result or {})
         self.app.guarded(self.nb.set_preference, "last_sync_at", format_datetime(now()))
         self.finish()
-        summary = _("Sync done: {sent} sent, {received} received, {conflicts} conflicts, "
-                    "{rejected} rejected.").format(
-            sent=self.last_result.get("sent", 0), received=self.last_result.get("received", 0),
+        summary = _(
+            "Sync done: {sent} sent, {received} received, {conflicts} conflicts, "
+            "{rejected} rejected."
+        ).format(
+            sent=self.last_result.get("sent", 0),
+            received=self.last_result.get("received", 0),
             conflicts=self.last_result.get("conflicts", 0),
-            rejected=self.last_result.get("rejected", 0))
+            rejected=self.last_result.get("rejected", 0),
+        )
         kind = "warning" if self.last_result.get("rejected") else "success"
         self.app.notify(summary, kind)
         if self.winfo_exists():
@@ -249,8 +273,9 @@ class SyncStatusBar(ttk.Frame):
 
     def on_sync_error(self, error: BaseException) -> None:
         self.finish()
-        self.app.notify(_("Sync failed: {error}").format(error=self.app.describe_error(error)),
-                        "danger")
+        self.app.notify(
+            _("Sync failed: {error}").format(error=self.app.describe_error(error)), "danger"
+        )
 
     def on_auto_sync_check(self) -> None:
         """Sync by itself when the share is reachable and the last round is old enough."""

@@ -49,6 +49,7 @@ KIND_MSGIDS = {
     "cluster": N_("Cluster"),
     "urgent": N_("Urgent"),
     "monthly_review": N_("Monthly review"),
+    "dna_sampling": N_("DNA sampling"),
     "diversion_feedback": N_("Diversion feedback"),
     "follow_up": N_("Follow-up"),
     "attachment": N_("Attachment"),
@@ -70,8 +71,18 @@ SEVERITY_MSGIDS = {
     "urgent": N_("Urgent"),
 }
 
-#: The statuses in the order of the case lifecycle, for combo boxes.
-STATUSES = list(STATUS_MSGIDS)
+
+def _core_statuses() -> list[str]:
+    """The statuses in the order of the case lifecycle, as the core declares them."""
+    try:
+        from casebook import STATUSES as core_statuses
+    except ImportError:  # an older core: the documented list
+        return list(STATUS_MSGIDS)
+    return list(core_statuses)
+
+
+#: for combo boxes
+STATUSES = _core_statuses()
 
 
 def status_label(status: str) -> str:
@@ -114,20 +125,14 @@ def localized(labels: Any) -> str | None:
 
 
 def type_label(case_type: str, schema: dict[str, Any] | None) -> str:
-    """The display name of a case type, from the schema's ``x-type-labels`` or ``title``."""
-    if schema:
-        for key in ("x-type-labels", "x-title-labels"):
-            label = localized(schema.get(key))
-            if label:
-                return label
-        if language() != "en":
-            translated = _(schema.get("title") or case_type)
-            if translated != (schema.get("title") or case_type):
-                return translated
-        if schema.get("title"):
-            return str(schema["title"])
-    translated = _(humanize(case_type))
-    return translated
+    """The display name of a case type: the schema's ``x-type-labels``
+    (``{"zh_CN": "失踪人员", "en": "Missing person"}``), else its ``title`` (or the
+    humanized type name) looked up in the GUI catalog."""
+    schema = schema or {}
+    label = localized(schema.get("x-type-labels"))
+    if label:
+        return label
+    return _(str(schema.get("title") or humanize(case_type)))
 
 
 def field_label(schema: dict[str, Any] | None, name: str) -> str:
@@ -149,8 +154,9 @@ def field_label(schema: dict[str, Any] | None, name: str) -> str:
     return _(humanize(name))
 
 
-def enum_label(prop: dict[str, Any], value: Any, *, schema: dict[str, Any] | None = None,
-               name: str = "") -> str:
+def enum_label(
+    prop: dict[str, Any], value: Any, *, schema: dict[str, Any] | None = None, name: str = ""
+) -> str:
     """The label of one enum value, from ``x-enum-labels`` when the schema has them.
 
     Accepted shapes: ``{"zh_CN": {value: label}, "en": {...}}`` on the property, or the same
@@ -209,8 +215,10 @@ def format_value(value: Any) -> str:
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        return "、".join(format_value(v) for v in value) if language() == "zh_CN" else ", ".join(
-            format_value(v) for v in value
+        return (
+            "、".join(format_value(v) for v in value)
+            if language() == "zh_CN"
+            else ", ".join(format_value(v) for v in value)
         )
     if isinstance(value, dict):
         return "; ".join(f"{k}: {format_value(v)}" for k, v in value.items())
@@ -223,6 +231,8 @@ def format_data(data: dict[str, Any]) -> str:
     for key, value in data.items():
         if isinstance(value, str) and value.isascii() and value.replace("_", "").isalpha():
             shown = _(humanize(value))  # an enum value such as "basically_satisfied"
+        elif isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
+            shown = format_when(value)  # an ISO 8601 time
         else:
             shown = format_value(value)
         parts.append(f"{_(humanize(key))}: {shown}")

@@ -50,6 +50,8 @@ class CaseListScreen(Screen):
         self.descending = True
         self.rows: list[CaseSummary] = []
         self.search_after: str | None = None
+        self.serial = 0
+        self.loading = False
         self.create_toolbar()
         self.create_filters()
         self.create_table()
@@ -60,8 +62,12 @@ class CaseListScreen(Screen):
         bar = ttk.Frame(self)
         bar.pack(fill="x")
         ttk.Label(bar, text=_("Cases"), font=("TkHeadingFont", 16, "bold")).pack(side="left")
-        ttk.Button(bar, text=_("New case"), bootstyle="success",
-                   command=lambda: self.app.shell.open_case(None)).pack(side="right")
+        ttk.Button(
+            bar,
+            text=_("New case"),
+            bootstyle="success",
+            command=lambda: self.app.shell.open_case(None),
+        ).pack(side="right")
         self.search_entry = ttk.Entry(bar, textvariable=self.query, width=40)
         self.search_entry.pack(side="right", padx=8)
         ttk.Label(bar, text=_("Search (Ctrl+F)")).pack(side="right")
@@ -71,15 +77,24 @@ class CaseListScreen(Screen):
     def create_filters(self) -> None:
         bar = ttk.Frame(self, padding=(0, 8))
         bar.pack(fill="x")
-        self.type_labels = [_("All types"), *[type_label(t, self.schemas[t]) for t in self.type_names]]
+        self.type_labels = [
+            _("All types"),
+            *[type_label(t, self.schemas[t]) for t in self.type_names],
+        ]
         self.status_labels = [_("All statuses"), *[status_label(s) for s in STATUSES]]
         ttk.Label(bar, text=_("Type")).pack(side="left")
-        self.type_box = ttk.Combobox(bar, textvariable=self.type_filter, values=self.type_labels,
-                                     state="readonly", width=14)
+        self.type_box = ttk.Combobox(
+            bar, textvariable=self.type_filter, values=self.type_labels, state="readonly", width=14
+        )
         self.type_box.pack(side="left", padx=(4, 12))
         ttk.Label(bar, text=_("Status")).pack(side="left")
-        self.status_box = ttk.Combobox(bar, textvariable=self.status_filter,
-                                       values=self.status_labels, state="readonly", width=10)
+        self.status_box = ttk.Combobox(
+            bar,
+            textvariable=self.status_filter,
+            values=self.status_labels,
+            state="readonly",
+            width=10,
+        )
         self.status_box.pack(side="left", padx=(4, 12))
         ttk.Label(bar, text=_("Officer ID")).pack(side="left")
         officer = ttk.Entry(bar, textvariable=self.officer_filter, width=10)
@@ -91,10 +106,12 @@ class CaseListScreen(Screen):
         ttk.Label(bar, text=_("To")).pack(side="left")
         self.until = ttk.DateEntry(bar, value=None, date_format=DATE_FORMAT, width=11)
         self.until.pack(side="left", padx=(4, 8))
-        ttk.Button(bar, text=_("Apply"), bootstyle="secondary",
-                   command=self.on_filter_changed).pack(side="left", padx=4)
-        ttk.Button(bar, text=_("Clear"), bootstyle="secondary-link",
-                   command=self.on_clear_filters).pack(side="left")
+        ttk.Button(
+            bar, text=_("Apply"), bootstyle="secondary", command=self.on_filter_changed
+        ).pack(side="left", padx=4)
+        ttk.Button(
+            bar, text=_("Clear"), bootstyle="secondary-link", command=self.on_clear_filters
+        ).pack(side="left")
         self.type_box.current(0)
         self.status_box.current(0)
         self.type_box.bind("<<ComboboxSelected>>", lambda _event: self.on_filter_changed())
@@ -104,8 +121,9 @@ class CaseListScreen(Screen):
         frame, self.tree = make_tree(self, [(c, _(h), w) for c, h, w, _k in COLUMNS], height=20)
         frame.pack(fill="both", expand=True)
         for column, heading, _width, key in COLUMNS:
-            self.tree.heading(column, text=_(heading),
-                              command=lambda k=key, c=column: self.on_sort(k, c))
+            self.tree.heading(
+                column, text=_(heading), command=lambda k=key, c=column: self.on_sort(k, c)
+            )
         self.tree.tag_configure("conflict", foreground="#c0392b")
         self.tree.bind("<Double-1>", lambda _event: self.on_open())
         self.tree.bind("<Return>", lambda _event: self.on_open())
@@ -115,11 +133,16 @@ class CaseListScreen(Screen):
         bar.pack(fill="x")
         self.summary = ttk.Label(bar, text="")
         self.summary.pack(side="left")
-        self.next_button = ttk.Button(bar, text=_("Next page") + " ›", bootstyle="secondary",
-                                      command=self.on_next_page)
+        self.next_button = ttk.Button(
+            bar, text=_("Next page") + " ›", bootstyle="secondary", command=self.on_next_page
+        )
         self.next_button.pack(side="right")
-        self.prev_button = ttk.Button(bar, text="‹ " + _("Previous page"), bootstyle="secondary",
-                                      command=self.on_previous_page)
+        self.prev_button = ttk.Button(
+            bar,
+            text="‹ " + _("Previous page"),
+            bootstyle="secondary",
+            command=self.on_previous_page,
+        )
         self.prev_button.pack(side="right", padx=6)
 
     # -- filters --------------------------------------------------------------------------
@@ -153,42 +176,90 @@ class CaseListScreen(Screen):
         self.run_query()
 
     def run_query(self) -> None:
+        """Read the page or the search hits in a background job.
+
+        The notebook may be busy with a long read for Today; the list then says it is
+        loading instead of freezing the window. Each query has a serial number, so a
+        slow answer to an older query never replaces a newer one.
+        """
         if self.search_after:
             self.after_cancel(self.search_after)
             self.search_after = None
-        if self.query.get().strip():
-            self.load_search()
-        else:
-            self.load_page()
-
-    def load_page(self) -> None:
+        self.serial += 1
+        serial = self.serial
+        self.loading = True
+        self.summary.configure(text=_("Loading…"))
+        notebook = self.nb
+        query = self.query.get().strip()
         filters = self.filters()
-        total = self.guarded(self.nb.count_cases, **filters)
-        rows = self.guarded(self.nb.list_cases, sort=self.sort_key, descending=self.descending,
-                            limit=PAGE_SIZE, offset=self.offset, **filters)
+        sort, descending, offset = self.sort_key, self.descending, self.offset
+
+        def work(_progress) -> tuple[str, list[CaseSummary], int]:
+            if query:
+                return "search", notebook.search(query, limit=SEARCH_LIMIT), 0
+            total = notebook.count_cases(**filters)
+            rows = notebook.list_cases(
+                sort=sort, descending=descending, limit=PAGE_SIZE, offset=offset, **filters
+            )
+            return "page", rows, total
+
+        self.app.jobs.start(
+            work,
+            on_done=lambda result: self.on_loaded(serial, query, filters, result),
+            on_error=lambda error: self.on_load_failed(serial, error),
+        )
+
+    def on_load_failed(self, serial: int, error: BaseException) -> None:
+        if serial != self.serial or not self.winfo_exists():
+            return
+        self.loading = False
+        self.summary.configure(text="")
+        self.app.show_error(error)
+
+    def on_loaded(
+        self,
+        serial: int,
+        query: str,
+        filters: dict[str, Any],
+        result: tuple[str, list[CaseSummary], int],
+    ) -> None:
+        if serial != self.serial or not self.winfo_exists():
+            return  # an answer to an older query
+        self.loading = False
+        kind, rows, total = result
+        if kind == "search":
+            self.show_search(query, filters, rows)
+        else:
+            self.show_page(rows, total)
+
+    def show_page(self, rows: list[CaseSummary], total: int) -> None:
         self.total = total or 0
-        self.show_rows(rows or [])
+        self.show_rows(rows)
         first = self.offset + 1 if self.rows else 0
-        self.summary.configure(text=_("{first}–{last} of {total} cases").format(
-            first=first, last=self.offset + len(self.rows), total=self.total))
+        self.summary.configure(
+            text=_("{first}–{last} of {total} cases").format(
+                first=first, last=self.offset + len(self.rows), total=self.total
+            )
+        )
         self.prev_button.configure(state="normal" if self.offset > 0 else "disabled")
         more = self.offset + len(self.rows) < self.total
         self.next_button.configure(state="normal" if more else "disabled")
 
-    def load_search(self) -> None:
-        query = self.query.get().strip()
-        found = self.guarded(self.nb.search, query, limit=SEARCH_LIMIT) or []
-        filters = self.filters()
+    def show_search(self, query: str, filters: dict[str, Any], found: list[CaseSummary]) -> None:
         # Filters narrow the ranked hits; the ranking itself is the core's.
-        rows = [r for r in found
-                if r.type == filters.get("case_type", r.type)
-                and r.status == filters.get("status", r.status)
-                and r.officer_id == filters.get("officer_id", r.officer_id)
-                and r.created_at[:10] >= filters.get("since", "")
-                and r.created_at[:10] <= filters.get("until", "9999")]
+        rows = [
+            r
+            for r in found
+            if r.type == filters.get("case_type", r.type)
+            and r.status == filters.get("status", r.status)
+            and r.officer_id == filters.get("officer_id", r.officer_id)
+            and r.created_at[:10] >= filters.get("since", "")
+            and r.created_at[:10] <= filters.get("until", "9999")
+        ]
         self.show_rows(rows)
-        self.summary.configure(text=_("{count} found for “{query}”").format(
-            count=len(rows), query=query))
+        self.summary.configure(
+            text=_("{count} found for “{query}”").format(count=len(rows), query=query)
+        )
         self.prev_button.configure(state="disabled")
         self.next_button.configure(state="disabled")
 
@@ -196,11 +267,21 @@ class CaseListScreen(Screen):
         self.rows = list(rows)
         clear_tree(self.tree)
         for row in self.rows:
-            self.tree.insert("", "end", iid=row.id, tags=("conflict",) if row.conflicts else (),
-                             values=(row.title, type_label(row.type, self.schemas.get(row.type)),
-                                     status_label(row.status), row.officer_id,
-                                     format_when(row.created_at), format_when(row.updated_at),
-                                     row.conflicts or ""))
+            self.tree.insert(
+                "",
+                "end",
+                iid=row.id,
+                tags=("conflict",) if row.conflicts else (),
+                values=(
+                    row.title,
+                    type_label(row.type, self.schemas.get(row.type)),
+                    status_label(row.status),
+                    row.officer_id,
+                    format_when(row.created_at),
+                    format_when(row.updated_at),
+                    row.conflicts or "",
+                ),
+            )
 
     def row_titles(self) -> list[str]:
         """The titles shown, in order (what an officer sees; tests read it too)."""
@@ -236,22 +317,23 @@ class CaseListScreen(Screen):
             self.descending = not self.descending if self.sort_key == key else False
             self.sort_key = key
             values = {row.id: self.tree.item(row.id, "values")[index] for row in self.rows}
-            self.show_rows(sorted(self.rows, key=lambda r: str(values[r.id]),
-                                  reverse=self.descending))
+            self.show_rows(
+                sorted(self.rows, key=lambda r: str(values[r.id]), reverse=self.descending)
+            )
             return
         self.descending = not self.descending if self.sort_key == key else False
         self.sort_key = key
         self.offset = 0
-        self.load_page()
+        self.run_query()
 
     def on_next_page(self) -> None:
         if self.offset + PAGE_SIZE < self.total:
             self.offset += PAGE_SIZE
-            self.load_page()
+            self.run_query()
 
     def on_previous_page(self) -> None:
         self.offset = max(0, self.offset - PAGE_SIZE)
-        self.load_page()
+        self.run_query()
 
     def on_open(self) -> None:
         selection = self.tree.selection()

@@ -20,8 +20,7 @@ log = logging.getLogger(__name__)
 def is_rate(name: Any, value: Any) -> bool:
     """A share to show as a percentage (``rate``, ``share_within_24h``...)."""
     key = str(name).lower()
-    return (isinstance(value, float) and 0.0 <= value <= 1.0
-            and ("rate" in key or "share" in key))
+    return isinstance(value, float) and 0.0 <= value <= 1.0 and ("rate" in key or "share" in key)
 
 
 def format_figure(name: Any, value: Any) -> str:
@@ -37,15 +36,18 @@ def column_index(columns: list[str], ref: Any) -> int | None:
     return None
 
 
-def chart_series(report: Report, chart: dict[str, Any]) -> tuple[list[str], list[tuple[str, list[float]]]]:
+def chart_series(
+    report: Report, chart: dict[str, Any]
+) -> tuple[list[str], list[tuple[str, list[float]]]]:
     """The x labels and the (name, values) series of one ``report.charts`` entry.
 
     ``x`` is a column (index or name); ``y`` one column or a list of them. Explicit
     ``labels``/``values`` lists are used as they are.
     """
     if chart.get("labels") is not None and chart.get("values") is not None:
-        return [str(v) for v in chart["labels"]], [(str(chart.get("title", "")),
-                                                   [float(v) for v in chart["values"]])]
+        return [str(v) for v in chart["labels"]], [
+            (str(chart.get("title", "")), [float(v) for v in chart["values"]])
+        ]
     columns = list(report.columns)
     x_index = column_index(columns, chart.get("x"))
     y_refs = chart.get("y")
@@ -56,8 +58,9 @@ def chart_series(report: Report, chart: dict[str, Any]) -> tuple[list[str], list
     labels = [str(row[x_index]) for row in report.rows]
     series = []
     for index in y_indexes:
-        values = [float(row[index]) if isinstance(row[index], int | float) else 0.0
-                  for row in report.rows]
+        values = [
+            float(row[index]) if isinstance(row[index], int | float) else 0.0 for row in report.rows
+        ]
         series.append((_(humanize(str(columns[index]))), values))
     return labels, series
 
@@ -81,8 +84,12 @@ def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_fami
     else:
         width = 0.8 / max(1, len(series))
         for number, (name, values) in enumerate(series):
-            axes.bar([p + number * width - 0.4 + width / 2 for p in positions], values,
-                     width=width, label=name)
+            axes.bar(
+                [p + number * width - 0.4 + width / 2 for p in positions],
+                values,
+                width=width,
+                label=name,
+            )
         axes.set_xticks(positions, labels)
     if len(series) > 1:
         axes.legend(fontsize=8)
@@ -116,11 +123,17 @@ class ReportsScreen(Screen):
         ttk.Label(controls, text=_("To")).pack(side="left")
         self.end = ttk.DateEntry(controls, value=None, date_format=DATE_FORMAT, width=11)
         self.end.pack(side="left", padx=(4, 8))
-        self.build_button = ttk.Button(controls, text=_("Build"), bootstyle="primary",
-                                       command=self.on_build)
+        self.build_button = ttk.Button(
+            controls, text=_("Build"), bootstyle="primary", command=self.on_build
+        )
         self.build_button.pack(side="left", padx=4)
-        self.pdf_button = ttk.Button(controls, text=_("Export PDF…"), bootstyle="secondary",
-                                     command=self.on_export_pdf, state="disabled")
+        self.pdf_button = ttk.Button(
+            controls,
+            text=_("Export PDF…"),
+            bootstyle="secondary",
+            command=self.on_export_pdf,
+            state="disabled",
+        )
         self.pdf_button.pack(side="left", padx=4)
         self.progress = ttk.Progressbar(controls, mode="indeterminate", length=120)
         self.description = ttk.Label(self, text="", bootstyle="secondary", wraplength=900)
@@ -141,8 +154,12 @@ class ReportsScreen(Screen):
         scrollbar.pack(side="right", fill="y")
         panes.add(table_frame, weight=1)
         self.chart_frame = ttk.ScrolledFrame(panes, auto_hide=True)
-        panes.add(self.chart_frame.container if hasattr(self.chart_frame, "container")
-                  else self.chart_frame, weight=1)
+        panes.add(
+            self.chart_frame.container
+            if hasattr(self.chart_frame, "container")
+            else self.chart_frame,
+            weight=1,
+        )
 
     def refresh(self) -> None:
         self.specs = self.guarded(self.nb.reports) or []
@@ -151,8 +168,11 @@ class ReportsScreen(Screen):
             self.report_box.current(0)
             self.on_report_chosen()
         if not self.specs:
-            self.description.configure(text=_("No reports: the plugins that provide them are "
-                                               "not installed or are disabled."))
+            self.description.configure(
+                text=_(
+                    "No reports: the plugins that provide them are not installed or are disabled."
+                )
+            )
 
     def selected_spec(self) -> ReportSpec | None:
         index = self.report_box.current()
@@ -173,8 +193,11 @@ class ReportsScreen(Screen):
         self.progress.pack(side="left", padx=6)
         self.progress.start(60)
         notebook = self.nb
-        self.app.jobs.start(lambda _progress: notebook.build_report(spec.name, start, end),
-                            on_done=self.on_built, on_error=self.on_build_failed)
+        self.app.jobs.start(
+            lambda _progress: notebook.build_report(spec.name, start, end),
+            on_done=self.on_built,
+            on_error=self.on_build_failed,
+        )
 
     def stop_progress(self) -> None:
         if self.winfo_exists():
@@ -184,8 +207,12 @@ class ReportsScreen(Screen):
 
     def on_build_failed(self, error: BaseException) -> None:
         self.stop_progress()
-        self.app.notify(_("The report could not be built: {error}").format(
-            error=self.app.describe_error(error)), "danger")
+        self.app.notify(
+            _("The report could not be built: {error}").format(
+                error=self.app.describe_error(error)
+            ),
+            "danger",
+        )
 
     def on_built(self, report: Report) -> None:
         self.stop_progress()
@@ -203,12 +230,16 @@ class ReportsScreen(Screen):
             cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 4))
             cell.grid(row=column // 7, column=column % 7, sticky="w")
             ttk.Label(cell, text=_(humanize(str(name))), bootstyle="secondary").pack(anchor="w")
-            ttk.Label(cell, text=format_figure(name, value),
-                      font=("TkDefaultFont", 14, "bold")).pack(anchor="w")
+            ttk.Label(
+                cell, text=format_figure(name, value), font=("TkDefaultFont", 14, "bold")
+            ).pack(anchor="w")
         for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
-            ttk.Label(self.summary_frame, text=f"{_(humanize(str(name)))}: {format_value(value)}",
-                      wraplength=1000, justify="left").grid(row=row, column=0, columnspan=7,
-                                                            sticky="w")
+            ttk.Label(
+                self.summary_frame,
+                text=f"{_(humanize(str(name)))}: {format_value(value)}",
+                wraplength=1000,
+                justify="left",
+            ).grid(row=row, column=0, columnspan=7, sticky="w")
         clear_tree(self.table)
         columns = [f"c{i}" for i in range(len(report.columns))]
         self.table.configure(columns=columns)
@@ -216,8 +247,13 @@ class ReportsScreen(Screen):
             self.table.heading(column, text=_(humanize(str(heading))), anchor="w")
             self.table.column(column, width=110, anchor="w")
         for row in report.rows:
-            self.table.insert("", "end", values=[format_figure(name, v) for name, v in
-                                                 zip(report.columns, row, strict=False)])
+            self.table.insert(
+                "",
+                "end",
+                values=[
+                    format_figure(name, v) for name, v in zip(report.columns, row, strict=False)
+                ],
+            )
         self.show_charts(report)
 
     def show_charts(self, report: Report) -> None:
@@ -231,8 +267,11 @@ class ReportsScreen(Screen):
                 canvas = draw_chart(self.chart_frame, report, chart, self.app.font_family)
             except Exception as error:  # noqa: BLE001 - one bad chart must not hide the rest
                 log.exception("chart failed")
-                ttk.Label(self.chart_frame, text=_("Chart failed: {error}").format(error=error),
-                          bootstyle="danger").pack(anchor="w")
+                ttk.Label(
+                    self.chart_frame,
+                    text=_("Chart failed: {error}").format(error=error),
+                    bootstyle="danger",
+                ).pack(anchor="w")
                 continue
             canvas.get_tk_widget().pack(fill="x", pady=4)
             self.canvases.append(canvas)
@@ -241,8 +280,12 @@ class ReportsScreen(Screen):
         if self.report is None:
             return
         path = path or ttk.filedialog.asksaveasfilename(
-            parent=self, title=_("Export PDF"), defaultextension=".pdf",
-            initialfile=f"{self.report.name}.pdf", filetypes=[("PDF", "*.pdf")])
+            parent=self,
+            title=_("Export PDF"),
+            defaultextension=".pdf",
+            initialfile=f"{self.report.name}.pdf",
+            filetypes=[("PDF", "*.pdf")],
+        )
         if not path:
             return
         try:

@@ -10,7 +10,7 @@ import ttkbootstrap as ttk
 from casebook.models import Finding, ReviewResult
 
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, _, humanize, severity_label
+from ..text import N_, _, format_value, humanize, severity_label
 
 
 class ReviewScreen(Screen):
@@ -19,14 +19,17 @@ class ReviewScreen(Screen):
     def create_widgets(self) -> None:
         self.results: list[ReviewResult] = []
         self.titles: dict[str, str] = {}
+        self.points: dict[str, Any] = {}
         self.reviewing = False
         self.findings: dict[str, tuple[ReviewResult, Finding]] = {}
         header = ttk.Frame(self)
         header.pack(fill="x")
         ttk.Label(header, text=_("Legal review"), font=("TkHeadingFont", 16, "bold")).pack(
-            side="left")
-        ttk.Button(header, text=_("Review all cases"), bootstyle="primary",
-                   command=self.refresh).pack(side="right")
+            side="left"
+        )
+        ttk.Button(
+            header, text=_("Review all cases"), bootstyle="primary", command=self.refresh
+        ).pack(side="right")
         self.summary = ttk.Label(header, text="", bootstyle="secondary")
         self.summary.pack(side="right", padx=10)
 
@@ -34,10 +37,17 @@ class ReviewScreen(Screen):
         self.tabs.pack(fill="both", expand=True, pady=(8, 0))
         by_case = ttk.Frame(self.tabs, padding=6)
         self.tabs.add(by_case, text=_("By case"))
-        frame, self.case_tree = make_tree(by_case, [
-            ("score", _("Score / points"), 90), ("severity", _("Severity"), 80),
-            ("message", _("Finding"), 520), ("state", _("State"), 160),
-        ], height=14, show_tree=True)
+        frame, self.case_tree = make_tree(
+            by_case,
+            [
+                ("score", _("Score / points"), 90),
+                ("severity", _("Severity"), 80),
+                ("message", _("Finding"), 520),
+                ("state", _("State"), 160),
+            ],
+            height=14,
+            show_tree=True,
+        )
         self.case_tree.column("#0", width=260, stretch=False)
         self.case_tree.heading("#0", text=_("Case / rule"), anchor="w")
         frame.pack(fill="both", expand=True)
@@ -48,16 +58,25 @@ class ReviewScreen(Screen):
         ttk.Label(rectify, text=_("Rectification note")).pack(side="left")
         self.note = tk.StringVar(self)
         ttk.Entry(rectify, textvariable=self.note, width=50).pack(side="left", padx=6)
-        ttk.Button(rectify, text=_("Mark rectified (销号)"), bootstyle="success",
-                   command=self.on_rectify).pack(side="left")
+        ttk.Button(
+            rectify, text=_("Mark rectified (销号)"), bootstyle="success", command=self.on_rectify
+        ).pack(side="left")
 
         by_officer = ttk.Frame(self.tabs, padding=6)
         self.tabs.add(by_officer, text=_("By officer"))
-        frame, self.officer_tree = make_tree(by_officer, [
-            ("officer", _("Officer ID"), 120), ("unit", _("Unit"), 200), ("cases", _("Cases"), 80),
-            ("average", _("Average score"), 110), ("open", _("Open findings"), 110),
-            ("rectified", _("Rectified"), 90),
-        ], height=14)
+        frame, self.officer_tree = make_tree(
+            by_officer,
+            [
+                ("officer", _("Officer ID"), 120),
+                ("unit", _("Unit"), 200),
+                ("cases", _("Cases"), 80),
+                ("average", _("Average score"), 110),
+                ("open", _("Open findings"), 110),
+                ("rectified", _("Rectified"), 90),
+                ("points", _("Points"), 90),
+            ],
+            height=14,
+        )
         frame.pack(fill="both", expand=True)
 
     def refresh(self) -> None:
@@ -68,8 +87,14 @@ class ReviewScreen(Screen):
         self.summary.configure(text=_("Reviewing…"))
         notebook = self.nb
 
-        def work(_progress) -> tuple[list[ReviewResult], dict[str, str]]:
+        def work(_progress) -> tuple[list[ReviewResult], dict[str, str], dict[str, Any]]:
             results = notebook.review()
+            try:  # points come from the review plugin's report, when it is installed
+                points = dict(
+                    notebook.build_report("review").summary.get("points_by_officer") or {}
+                )
+            except Exception:  # noqa: BLE001
+                points = {}
             titles = {}
             for result in results:
                 if result.findings:
@@ -77,22 +102,23 @@ class ReviewScreen(Screen):
                         titles[result.case_id] = notebook.get_case(result.case_id).title
                     except Exception:  # noqa: BLE001 - a title is a nicety
                         titles[result.case_id] = result.case_id
-            return results, titles
+            return results, titles, points
 
         self.app.jobs.start(work, on_done=self.on_reviewed, on_error=self.on_review_failed)
 
-    def on_reviewed(self, outcome: tuple[list[ReviewResult], dict[str, str]]) -> None:
+    def on_reviewed(self, outcome: tuple[list[ReviewResult], dict[str, str], dict]) -> None:
         self.reviewing = False
         if not self.winfo_exists():
             return
-        self.results, self.titles = outcome
+        self.results, self.titles, self.points = outcome
         self.fill_cases()
         self.fill_officers()
 
     def on_review_failed(self, error: BaseException) -> None:
         self.reviewing = False
-        self.app.notify(_("The review failed: {error}").format(
-            error=self.app.describe_error(error)), "danger")
+        self.app.notify(
+            _("The review failed: {error}").format(error=self.app.describe_error(error)), "danger"
+        )
 
     def fill_cases(self) -> None:
         clear_tree(self.case_tree)
@@ -102,39 +128,71 @@ class ReviewScreen(Screen):
             if not result.findings:
                 continue
             title = self.titles.get(result.case_id) or result.case_id
-            parent = self.case_tree.insert("", "end", iid=f"case:{result.case_id}", text=title,
-                                           open=True, values=(result.score, "", "", ""))
+            parent = self.case_tree.insert(
+                "",
+                "end",
+                iid=f"case:{result.case_id}",
+                text=title,
+                open=True,
+                values=(result.score, "", "", ""),
+            )
             for finding in result.findings:
                 total_findings += 1
                 open_findings += 0 if finding.rectified else 1
-                state = (_("Rectified") + (f": {finding.rectified_note}"
-                                           if finding.rectified_note else "")
-                         if finding.rectified else _("Open"))
+                state = (
+                    _("Rectified")
+                    + (f": {finding.rectified_note}" if finding.rectified_note else "")
+                    if finding.rectified
+                    else _("Open")
+                )
                 iid = f"finding:{finding.id or finding.rule}:{result.case_id}"
                 self.findings[iid] = (result, finding)
-                self.case_tree.insert(parent, "end", iid=iid, text=_(humanize(finding.rule)),
-                                      tags=() if finding.rectified else ("open",),
-                                      values=(f"-{finding.points}", severity_label(finding.severity),
-                                              finding.message, state))
-        self.summary.configure(text=_("{cases} cases reviewed, {findings} findings, {open} open")
-                               .format(cases=len(self.results), findings=total_findings,
-                                       open=open_findings))
+                self.case_tree.insert(
+                    parent,
+                    "end",
+                    iid=iid,
+                    text=_(humanize(finding.rule)),
+                    tags=() if finding.rectified else ("open",),
+                    values=(
+                        f"-{finding.points}",
+                        severity_label(finding.severity),
+                        finding.message,
+                        state,
+                    ),
+                )
+        self.summary.configure(
+            text=_("{cases} cases reviewed, {findings} findings, {open} open").format(
+                cases=len(self.results), findings=total_findings, open=open_findings
+            )
+        )
 
     def fill_officers(self) -> None:
         # Grouping for display only: scores and points come from the review plugin.
         clear_tree(self.officer_tree)
         groups: dict[str, dict[str, Any]] = {}
         for result in self.results:
-            group = groups.setdefault(result.officer_id or "?", {
-                "unit": result.unit, "scores": [], "open": 0, "rectified": 0})
+            group = groups.setdefault(
+                result.officer_id or "?",
+                {"unit": result.unit, "scores": [], "open": 0, "rectified": 0},
+            )
             group["scores"].append(result.score)
             group["open"] += sum(1 for f in result.findings if not f.rectified)
             group["rectified"] += sum(1 for f in result.findings if f.rectified)
         for officer, group in sorted(groups.items()):
             average = sum(group["scores"]) / len(group["scores"])
-            self.officer_tree.insert("", "end", values=(
-                officer, group["unit"], len(group["scores"]), f"{average:.1f}", group["open"],
-                group["rectified"]))
+            self.officer_tree.insert(
+                "",
+                "end",
+                values=(
+                    officer,
+                    group["unit"],
+                    len(group["scores"]),
+                    f"{average:.1f}",
+                    group["open"],
+                    group["rectified"],
+                    format_value(self.points.get(officer, "")),
+                ),
+            )
 
     def on_rectify(self) -> bool:
         selection = self.case_tree.selection()

@@ -28,7 +28,8 @@ class SettingInput:
     def __init__(self, master: tk.Misc, spec: SettingSpec, value: Any) -> None:
         self.spec = spec
         self.choices = enum_values(spec.schema)
-        self.kind = primary_type(spec.schema)
+        # Without a plain "type" (e.g. a oneOf of a preset name or a list) the value is JSON.
+        self.kind = primary_type(spec.schema) if "type" in spec.schema else "json"
         if self.choices is not None:
             labels = [enum_label(spec.schema, c) for c in self.choices]
             self.labels = labels
@@ -43,8 +44,8 @@ class SettingInput:
             self.widget = ttk.Entry(master, textvariable=self.var, width=40)
 
     def to_text(self, value: Any) -> str:
-        if isinstance(value, str) and self.kind == "string":
-            return value
+        if isinstance(value, str) and self.kind in ("string", "json"):
+            return value  # a bare word such as a preset name reads better unquoted
         return json.dumps(value, ensure_ascii=False)
 
     def get(self) -> Any:
@@ -71,8 +72,9 @@ class SettingsScreen(Screen):
         scroller.pack(fill="both", expand=True, pady=(8, 0))
         self.create_laptop_box(scroller)
         self.create_passphrase_box(scroller)
-        self.station_box = ttk.Labelframe(scroller, text=_("Station settings (synced, audited)"),
-                                          padding=10)
+        self.station_box = ttk.Labelframe(
+            scroller, text=_("Station settings (synced, audited)"), padding=10
+        )
         self.station_box.pack(fill="x", pady=(0, 10), padx=(0, 16))
         self.setting_inputs: dict[str, SettingInput] = {}
         self.setting_errors: dict[str, ttk.Label] = {}
@@ -83,57 +85,73 @@ class SettingsScreen(Screen):
         box.columnconfigure(1, weight=1)
         languages = list(i18n.LANGUAGES)
         ttk.Label(box, text=_("Language")).grid(row=0, column=0, sticky="w", pady=4)
-        self.language_box = ttk.Combobox(box, state="readonly", width=20,
-                                         values=[i18n.LANGUAGES[k] for k in languages])
+        self.language_box = ttk.Combobox(
+            box, state="readonly", width=20, values=[i18n.LANGUAGES[k] for k in languages]
+        )
         self.language_box.current(languages.index(i18n.language()))
         self.language_box.grid(row=0, column=1, sticky="w")
-        self.language_box.bind("<<ComboboxSelected>>", lambda _event: self.on_language(
-            languages[self.language_box.current()]))
+        self.language_box.bind(
+            "<<ComboboxSelected>>",
+            lambda _event: self.on_language(languages[self.language_box.current()]),
+        )
 
         ttk.Label(box, text=_("Theme")).grid(row=1, column=0, sticky="w", pady=4)
-        self.theme_box = ttk.Combobox(box, state="readonly", width=20,
-                                      values=[_(label) for _name, label in THEME_CHOICES])
+        self.theme_box = ttk.Combobox(
+            box, state="readonly", width=20, values=[_(label) for _name, label in THEME_CHOICES]
+        )
         names = [name for name, _label in THEME_CHOICES]
         current = self.app.preference("theme", "light")
         self.theme_box.current(names.index(current) if current in names else 0)
         self.theme_box.grid(row=1, column=1, sticky="w")
-        self.theme_box.bind("<<ComboboxSelected>>", lambda _event: self.on_theme(
-            names[self.theme_box.current()]))
+        self.theme_box.bind(
+            "<<ComboboxSelected>>", lambda _event: self.on_theme(names[self.theme_box.current()])
+        )
 
         ttk.Label(box, text=_("Lock after idle (minutes, 0 = never)")).grid(
-            row=2, column=0, sticky="w", pady=4, padx=(0, 12))
-        self.idle_minutes = tk.StringVar(self, value=str(self.app.idle_lock_minutes()).rstrip("0")
-                                         .rstrip("."))
+            row=2, column=0, sticky="w", pady=4, padx=(0, 12)
+        )
+        self.idle_minutes = tk.StringVar(
+            self, value=str(self.app.idle_lock_minutes()).rstrip("0").rstrip(".")
+        )
         ttk.Spinbox(box, from_=0, to=240, textvariable=self.idle_minutes, width=8).grid(
-            row=2, column=1, sticky="w")
+            row=2, column=1, sticky="w"
+        )
 
         ttk.Label(box, text=_("Station share folder")).grid(row=3, column=0, sticky="w", pady=4)
         share_row = ttk.Frame(box)
         share_row.grid(row=3, column=1, sticky="we")
         self.share_path = tk.StringVar(self, value=self.app.preference("share_path", "") or "")
         ttk.Entry(share_row, textvariable=self.share_path, width=50).pack(side="left")
-        ttk.Button(share_row, text=_("Browse…"), bootstyle="secondary",
-                   command=self.on_browse_share).pack(side="left", padx=6)
+        ttk.Button(
+            share_row, text=_("Browse…"), bootstyle="secondary", command=self.on_browse_share
+        ).pack(side="left", padx=6)
         self.auto_sync = tk.BooleanVar(self, value=bool(self.app.preference("auto_sync", True)))
-        ttk.Checkbutton(box, text=_("Sync automatically when the share is reachable"),
-                        variable=self.auto_sync).grid(row=4, column=1, sticky="w", pady=4)
-        ttk.Button(box, text=_("Save these settings"), bootstyle="primary",
-                   command=self.on_save_laptop).grid(row=5, column=1, sticky="w", pady=(8, 0))
+        ttk.Checkbutton(
+            box, text=_("Sync automatically when the share is reachable"), variable=self.auto_sync
+        ).grid(row=4, column=1, sticky="w", pady=4)
+        ttk.Button(
+            box, text=_("Save these settings"), bootstyle="primary", command=self.on_save_laptop
+        ).grid(row=5, column=1, sticky="w", pady=(8, 0))
 
     def create_passphrase_box(self, master: tk.Misc) -> None:
         box = ttk.Labelframe(master, text=_("Change passphrase"), padding=10)
         box.pack(fill="x", pady=(0, 10), padx=(0, 16))
         self.passphrases = {key: tk.StringVar(self) for key in ("old", "new", "confirm")}
-        labels = {"old": _("Current passphrase"), "new": _("New passphrase"),
-                  "confirm": _("Repeat the new passphrase")}
+        labels = {
+            "old": _("Current passphrase"),
+            "new": _("New passphrase"),
+            "confirm": _("Repeat the new passphrase"),
+        }
         for row, key in enumerate(("old", "new", "confirm")):
-            ttk.Label(box, text=labels[key]).grid(row=row, column=0, sticky="w", pady=3,
-                                                  padx=(0, 12))
+            ttk.Label(box, text=labels[key]).grid(
+                row=row, column=0, sticky="w", pady=3, padx=(0, 12)
+            )
             ttk.Entry(box, textvariable=self.passphrases[key], show="•", width=30).grid(
-                row=row, column=1, sticky="w")
-        ttk.Button(box, text=_("Change passphrase"), bootstyle="warning",
-                   command=self.on_change_passphrase).grid(row=3, column=1, sticky="w",
-                                                           pady=(8, 0))
+                row=row, column=1, sticky="w"
+            )
+        ttk.Button(
+            box, text=_("Change passphrase"), bootstyle="warning", command=self.on_change_passphrase
+        ).grid(row=3, column=1, sticky="w", pady=(8, 0))
         self.passphrase_message = ttk.Label(box, text="", bootstyle="danger")
         self.passphrase_message.grid(row=4, column=0, columnspan=2, sticky="w")
 
@@ -147,18 +165,23 @@ class SettingsScreen(Screen):
         self.setting_errors = {}
         specs = self.guarded(self.nb.setting_specs) or []
         if not specs:
-            ttk.Label(self.station_box, text=_("No plugin declares settings."),
-                      bootstyle="secondary").grid(row=0, column=0, sticky="w")
+            ttk.Label(
+                self.station_box, text=_("No plugin declares settings."), bootstyle="secondary"
+            ).grid(row=0, column=0, sticky="w")
             return
         for row, spec in enumerate(specs):
             value = self.guarded(self.nb.setting, spec.key)
             ttk.Label(self.station_box, text=spec.title or spec.key).grid(
-                row=row * 2, column=0, sticky="nw", pady=(6, 0), padx=(0, 12))
+                row=row * 2, column=0, sticky="nw", pady=(6, 0), padx=(0, 12)
+            )
             setting_input = SettingInput(self.station_box, spec, value)
             setting_input.widget.grid(row=row * 2, column=1, sticky="w", pady=(6, 0))
-            ttk.Button(self.station_box, text=_("Save"), bootstyle="secondary-outline",
-                       command=lambda key=spec.key: self.on_save_setting(key)).grid(
-                row=row * 2, column=2, padx=6, pady=(6, 0))
+            ttk.Button(
+                self.station_box,
+                text=_("Save"),
+                bootstyle="secondary-outline",
+                command=lambda key=spec.key: self.on_save_setting(key),
+            ).grid(row=row * 2, column=2, padx=6, pady=(6, 0))
             note = spec.description or ""
             error = ttk.Label(self.station_box, text=note, bootstyle="secondary", wraplength=600)
             error.grid(row=row * 2 + 1, column=1, columnspan=2, sticky="w")
@@ -203,8 +226,9 @@ class SettingsScreen(Screen):
         try:
             self.nb.set_setting(key, value)
         except Exception as error:  # noqa: BLE001 - shown under the setting
-            self.setting_errors[key].configure(text=self.app.describe_error(error),
-                                               bootstyle="danger")
+            self.setting_errors[key].configure(
+                text=self.app.describe_error(error), bootstyle="danger"
+            )
             return False
         self.setting_errors[key].configure(text=_("Saved."), bootstyle="success")
         self.app.changed()
@@ -213,14 +237,16 @@ class SettingsScreen(Screen):
     def on_change_passphrase(self) -> bool:
         old, new, confirm = (self.passphrases[k].get() for k in ("old", "new", "confirm"))
         if not new or new != confirm:
-            self.passphrase_message.configure(text=_("The two new passphrases differ."),
-                                              bootstyle="danger")
+            self.passphrase_message.configure(
+                text=_("The two new passphrases differ."), bootstyle="danger"
+            )
             return False
         try:
             self.nb.change_passphrase(old, new)
         except Exception as error:  # noqa: BLE001
-            self.passphrase_message.configure(text=self.app.describe_error(error),
-                                              bootstyle="danger")
+            self.passphrase_message.configure(
+                text=self.app.describe_error(error), bootstyle="danger"
+            )
             return False
         for var in self.passphrases.values():
             var.set("")

@@ -36,29 +36,40 @@ class TodayScreen(Screen):
         header = ttk.Frame(self)
         header.pack(fill="x")
         ttk.Label(header, text=_("Today"), font=("TkHeadingFont", 16, "bold")).pack(side="left")
-        ttk.Button(header, text=_("Refresh"), bootstyle="secondary-outline",
-                   command=self.refresh).pack(side="right")
+        ttk.Button(
+            header, text=_("Refresh"), bootstyle="secondary-outline", command=self.refresh
+        ).pack(side="right")
         self.tasks: dict[str, Task] = {}
 
         panes = ttk.Panedwindow(self, orient="vertical")
         panes.pack(fill="both", expand=True, pady=(8, 0))
 
         task_box = ttk.Labelframe(panes, text=_("Tasks due and overdue"), padding=8)
-        frame, self.task_tree = make_tree(task_box, [
-            ("status", _("State"), 90), ("due", _("Due"), 130), ("kind", _("Kind"), 110),
-            ("title", _("Task"), 260), ("case", _("Case"), 260), ("late", _("Overdue by"), 100),
-        ], height=9)
+        frame, self.task_tree = make_tree(
+            task_box,
+            [
+                ("status", _("State"), 90),
+                ("due", _("Due"), 130),
+                ("kind", _("Kind"), 110),
+                ("title", _("Task"), 260),
+                ("case", _("Case"), 260),
+                ("late", _("Overdue by"), 100),
+            ],
+            height=9,
+        )
         frame.pack(fill="both", expand=True)
         self.task_tree.tag_configure("overdue", foreground="#c0392b")
         self.task_tree.bind("<Double-1>", lambda _event: self.on_record_outcome())
         self.task_tree.bind("<Return>", lambda _event: self.on_record_outcome())
         buttons = ttk.Frame(task_box)
         buttons.pack(fill="x", pady=(6, 0))
-        self.record_button = ttk.Button(buttons, text=_("Record outcome…"), bootstyle="success",
-                                        command=self.on_record_outcome)
+        self.record_button = ttk.Button(
+            buttons, text=_("Record outcome…"), bootstyle="success", command=self.on_record_outcome
+        )
         self.record_button.pack(side="left")
-        ttk.Button(buttons, text=_("Open case"), bootstyle="secondary",
-                   command=self.on_open_case).pack(side="left", padx=6)
+        ttk.Button(
+            buttons, text=_("Open case"), bootstyle="secondary", command=self.on_open_case
+        ).pack(side="left", padx=6)
         self.task_count = ttk.Label(buttons, text="", bootstyle="secondary")
         self.task_count.pack(side="right")
         panes.add(task_box, weight=3)
@@ -66,10 +77,15 @@ class TodayScreen(Screen):
         lower = ttk.Frame(panes)
         alert_box = ttk.Labelframe(lower, text=_("Alerts"), padding=8)
         alert_box.pack(side="left", fill="both", expand=True, padx=(0, 6))
-        frame, self.alert_tree = make_tree(alert_box, [
-            ("severity", _("Severity"), 70), ("kind", _("Kind"), 90),
-            ("message", _("Message"), 380),
-        ], height=6)
+        frame, self.alert_tree = make_tree(
+            alert_box,
+            [
+                ("severity", _("Severity"), 70),
+                ("kind", _("Kind"), 90),
+                ("message", _("Message"), 380),
+            ],
+            height=6,
+        )
         frame.pack(fill="both", expand=True)
         self.alert_tree.bind("<Double-1>", lambda _event: self.on_open_alert_case())
         summary_box = ttk.Labelframe(lower, text=_("Daily summary"), padding=8)
@@ -97,8 +113,11 @@ class TodayScreen(Screen):
                 return error
 
         def work(_progress):
-            return (attempt(notebook.tasks), attempt(notebook.alerts),
-                    attempt(notebook.build_report, "daily"))
+            return (
+                attempt(notebook.tasks),
+                attempt(notebook.alerts),
+                attempt(notebook.build_report, "daily"),
+            )
 
         self.app.jobs.start(work, on_done=self.on_loaded, on_error=self.on_load_failed)
 
@@ -127,10 +146,20 @@ class TodayScreen(Screen):
         # Only the most urgent rows go into the tree: a Treeview of 50k rows is not usable.
         for task in tasks[:MAX_TASK_ROWS]:
             self.tasks[task.id] = task
-            self.task_tree.insert("", "end", iid=task.id, tags=(task.status,), values=(
-                task_status_label(task.status), format_when(task.due_at), kind_label(task.kind),
-                task.title, task.case_title or task.case_id,
-                format_duration(task.overdue_seconds) if task.overdue_seconds else ""))
+            self.task_tree.insert(
+                "",
+                "end",
+                iid=task.id,
+                tags=(task.status,),
+                values=(
+                    task_status_label(task.status),
+                    format_when(task.due_at),
+                    kind_label(task.kind),
+                    task.title,
+                    task.case_title or task.case_id,
+                    format_duration(task.overdue_seconds) if task.overdue_seconds else "",
+                ),
+            )
         overdue = sum(1 for t in tasks if t.status == "overdue")
         text = _("{count} tasks, {overdue} overdue").format(count=len(tasks), overdue=overdue)
         if len(tasks) > MAX_TASK_ROWS:
@@ -146,31 +175,47 @@ class TodayScreen(Screen):
             alerts = []
         self.alerts = alerts
         for index, alert in enumerate(self.alerts):
-            self.alert_tree.insert("", "end", iid=str(index), values=(
-                severity_label(alert.severity), kind_label(alert.kind), alert.message))
+            self.alert_tree.insert(
+                "",
+                "end",
+                iid=str(index),
+                values=(severity_label(alert.severity), kind_label(alert.kind), alert.message),
+            )
 
     def fill_summary(self, report: Report | BaseException) -> None:
         for child in self.summary_frame.winfo_children():
             child.destroy()
         if isinstance(report, NotFoundError):
-            ttk.Label(self.summary_frame, text=_("No daily summary: the plugin that provides it "
-                                                 "is not installed or is disabled."),
-                      bootstyle="secondary", wraplength=380).pack(anchor="w")
+            ttk.Label(
+                self.summary_frame,
+                text=_(
+                    "No daily summary: the plugin that provides it is not installed or is disabled."
+                ),
+                bootstyle="secondary",
+                wraplength=380,
+            ).pack(anchor="w")
             return
         if isinstance(report, BaseException):  # a plugin's report must not break Today
             log.error("daily report failed: %s", report)
-            ttk.Label(self.summary_frame, text=_("The daily summary failed: {error}").format(
-                error=self.app.describe_error(report)), bootstyle="danger",
-                      wraplength=380).pack(anchor="w")
+            ttk.Label(
+                self.summary_frame,
+                text=_("The daily summary failed: {error}").format(
+                    error=self.app.describe_error(report)
+                ),
+                bootstyle="danger",
+                wraplength=380,
+            ).pack(anchor="w")
             return
         self.summary_report = report
         # Lists (such as the alert messages) are shown in full elsewhere on this page.
         figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, list | dict)]
         for row, (name, value) in enumerate(figures):
             ttk.Label(self.summary_frame, text=_(humanize(str(name)))).grid(
-                row=row, column=0, sticky="w", padx=(0, 16))
-            ttk.Label(self.summary_frame, text=format_value(value),
-                      font=("TkDefaultFont", 11, "bold")).grid(row=row, column=1, sticky="w")
+                row=row, column=0, sticky="w", padx=(0, 16)
+            )
+            ttk.Label(
+                self.summary_frame, text=format_value(value), font=("TkDefaultFont", 11, "bold")
+            ).grid(row=row, column=1, sticky="w")
 
     # -- handlers -----------------------------------------------------------------------
 

@@ -31,17 +31,21 @@ class UnlockScreen(ttk.Frame):
         card = ttk.Frame(self, padding=24)
         card.place(relx=0.5, rely=0.4, anchor="center")
         ttk.Label(card, text=_("Casebook is locked"), font=("TkHeadingFont", 18, "bold")).pack(
-            anchor="w")
-        ttk.Label(card, text=str(self.app.notebook_dir), bootstyle="secondary").pack(
-            anchor="w", pady=(2, 16))
+            anchor="w"
+        )
+        # The folder's name is enough to tell notebooks apart; the full path is one hover away.
+        folder = ttk.Label(card, text=self.app.notebook_dir.name, bootstyle="secondary")
+        folder.pack(anchor="w", pady=(2, 16))
+        ttk.ToolTip(folder, text=str(self.app.notebook_dir))
         ttk.Label(card, text=_("Passphrase")).pack(anchor="w")
         self.entry = ttk.Entry(card, textvariable=self.passphrase, show="•", width=40)
         self.entry.pack(anchor="w", fill="x", pady=(2, 8))
         self.entry.bind("<Return>", lambda _event: self.on_unlock())
         self.message = ttk.Label(card, text="", bootstyle="danger", wraplength=420)
         self.message.pack(anchor="w", pady=(0, 8))
-        self.unlock_button = ttk.Button(card, text=_("Unlock"), bootstyle="primary",
-                                        command=self.on_unlock)
+        self.unlock_button = ttk.Button(
+            card, text=_("Unlock"), bootstyle="primary", command=self.on_unlock
+        )
         self.unlock_button.pack(anchor="e")
         self.after_idle(self.entry.focus_set)
 
@@ -68,8 +72,12 @@ class UnlockScreen(ttk.Frame):
             self.failures += 1
             self.passphrase.set("")
             self.unlock_button.configure(state="normal")
-            self.show_message(_("Wrong passphrase ({count} failed attempts). Check the "
-                                "keyboard layout and Caps Lock.").format(count=self.failures))
+            self.show_message(
+                _(
+                    "Wrong passphrase ({count} failed attempts). Check the "
+                    "keyboard layout and Caps Lock."
+                ).format(count=self.failures)
+            )
             self.entry.focus_set()
             return False
         except Exception as error:  # noqa: BLE001

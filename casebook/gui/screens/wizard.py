@@ -27,11 +27,17 @@ class WizardScreen(ttk.Frame):
         card = ttk.Frame(self, padding=24)
         card.place(relx=0.5, rely=0.42, anchor="center")
         ttk.Label(card, text=_("Welcome to Casebook"), font=("TkHeadingFont", 18, "bold")).grid(
-            row=0, column=0, columnspan=2, sticky="w")
-        ttk.Label(card, text=_("Your cases stay encrypted on this laptop. Set up who you are "
-                               "and the passphrase that unlocks them."),
-                  wraplength=520, bootstyle="secondary").grid(
-            row=1, column=0, columnspan=2, sticky="w", pady=(4, 16))
+            row=0, column=0, columnspan=2, sticky="w"
+        )
+        ttk.Label(
+            card,
+            text=_(
+                "Your cases stay encrypted on this laptop. Set up who you are "
+                "and the passphrase that unlocks them."
+            ),
+            wraplength=520,
+            bootstyle="secondary",
+        ).grid(row=1, column=0, columnspan=2, sticky="w", pady=(4, 16))
         rows = [
             ("officer_id", _("Officer ID (警号)"), {}),
             ("officer_name", _("Name"), {}),
@@ -47,14 +53,17 @@ class WizardScreen(ttk.Frame):
             entry.grid(row=index, column=1, sticky="we", pady=4)
             self.vars[key] = var
             self.entries[key] = entry
-        ttk.Checkbutton(card, text=_("Load demo cases to try Casebook (you can delete them "
-                                     "later)"), variable=self.load_demo).grid(
-            row=8, column=0, columnspan=2, sticky="w", pady=(12, 4))
+        ttk.Checkbutton(
+            card,
+            text=_("Load demo cases to try Casebook (you can delete them later)"),
+            variable=self.load_demo,
+        ).grid(row=8, column=0, columnspan=2, sticky="w", pady=(12, 4))
         self.message = ttk.Label(card, text="", bootstyle="danger", wraplength=520)
         self.message.grid(row=9, column=0, columnspan=2, sticky="w", pady=4)
         self.progress = ttk.Progressbar(card, mode="determinate", maximum=100)
-        self.create_button = ttk.Button(card, text=_("Create notebook"), bootstyle="success",
-                                        command=self.on_create)
+        self.create_button = ttk.Button(
+            card, text=_("Create notebook"), bootstyle="success", command=self.on_create
+        )
         self.create_button.grid(row=11, column=1, sticky="e", pady=(8, 0))
         self.entries["officer_id"].focus_set()
         self.entries["confirm"].bind("<Return>", lambda _event: self.on_create())
@@ -82,9 +91,13 @@ class WizardScreen(ttk.Frame):
         self.create_button.configure(state="disabled")
         self.update_idletasks()
         try:
-            notebook = Notebook.create(self.app.notebook_dir, self.vars["passphrase"].get(),
-                                       officer_id=values["officer_id"],
-                                       officer_name=values["officer_name"], unit=values["unit"])
+            notebook = Notebook.create(
+                self.app.notebook_dir,
+                self.vars["passphrase"].get(),
+                officer_id=values["officer_id"],
+                officer_name=values["officer_name"],
+                unit=values["unit"],
+            )
         except Exception as error:  # noqa: BLE001 - shown, the officer can correct it
             self.create_button.configure(state="normal")
             self.show_message(self.app.describe_error(error))
@@ -106,10 +119,18 @@ class WizardScreen(ttk.Frame):
 
         def on_error(error: BaseException) -> None:
             self.app.on_unlocked(notebook)
-            self.app.notify(_("The demo cases could not all be loaded: {error}").format(
-                error=self.app.describe_error(error)), "danger")
+            self.app.notify(
+                _("The demo cases could not all be loaded: {error}").format(
+                    error=self.app.describe_error(error)
+                ),
+                "danger",
+            )
 
         # The store belongs to the UI thread, so the demo runs there, drawing its progress.
-        self.app.jobs.start(lambda progress: load_demo(notebook, progress=progress),
-                            on_progress=on_progress, on_error=on_error, thread=False,
-                            on_done=lambda _ids: self.app.on_unlocked(notebook))
+        self.app.jobs.start(
+            lambda progress: load_demo(notebook, progress=progress),
+            on_progress=on_progress,
+            on_error=on_error,
+            thread=False,
+            on_done=lambda _ids: self.app.on_unlocked(notebook),
+        )
