@@ -839,32 +839,51 @@ class Notebook:
                 "due_at": clock.format_datetime(due), "due_ts": int(due.timestamp()),
                 "data": _json_value(spec.data or {}, "data"), "outcome_schema": spec.outcome_schema}
 
-    def tasks(self, at: Any = None, *, include_upcoming: bool = False, case_id: str | None = None) -> list[Task]:
-        """Pending tasks due by the end of ``at``'s day (default: now), overdue first."""
+    def _task_window(self, at: Any) -> tuple[datetime, int]:
         try:
             moment = clock.parse_datetime(at) or clock.now()
         except ValueError as error:
             raise InvalidInputError(_("Not a date: {error}").format(error=error)) from error
         end_of_day = moment.replace(hour=23, minute=59, second=59, microsecond=0)
+        return moment, int(end_of_day.timestamp())
+
+    def tasks(self, at: Any = None, *, include_upcoming: bool = False, case_id: str | None = None,
+              limit: int | None = None) -> list[Task]:
+        """Pending tasks due by the end of ``at``'s day (default: now), most overdue first.
+
+        :param limit: at most this many (the most urgent); :meth:`task_counts` counts them all.
+        """
+        moment, end_of_day = self._task_window(at)
         where, params = ["t.status = 'pending'", "c.deleted = 0"], []
         if not include_upcoming:
             where.append("t.due_ts <= ?")
-            params.append(int(end_of_day.timestamp()))
+            params.append(end_of_day)
         if case_id:
             where.append("t.case_id = ?")
             params.append(case_id)
-        rows = self._query(
-            "SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
-            f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
-            " ORDER BY t.due_ts, t.task_id", params)
+        sql = ("SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
+               f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
+               " ORDER BY t.due_ts, t.task_id")
+        if limit is not None:
+            sql += " LIMIT ?"
+            params.append(int(limit))
         now_ts = int(moment.timestamp())
         result = []
-        for r in rows:
-            state = "overdue" if r[5] < now_ts else ("due" if r[5] <= end_of_day.timestamp() else "upcoming")
+        for r in self._query(sql, params):
+            state = "overdue" if r[5] < now_ts else ("due" if r[5] <= end_of_day else "upcoming")
             result.append(Task(id=r[0], case_id=r[1], kind=r[2], title=r[3], due_at=r[4], status=state,
                                plugin=r[6], data=json.loads(r[7]), overdue_seconds=max(0, now_ts - r[5]),
                                case_title=r[9], outcome_schema=json.loads(r[8]) if r[8] else None, key=r[10]))
         return result
+
+    def task_counts(self, at: Any = None) -> dict[str, int]:
+        """How many pending tasks are overdue and due (later today) as of ``at``."""
+        moment, end_of_day = self._task_window(at)
+        now_ts = int(moment.timestamp())
+        row = self._query(
+            "SELECT sum(t.due_ts < ?), sum(t.due_ts >= ?) FROM tasks t JOIN cases c ON c.case_id = t.case_id"
+            " WHERE t.status = 'pending' AND c.deleted = 0 AND t.due_ts <= ?", (now_ts, now_ts, end_of_day))[0]
+        return {"overdue": row[0] or 0, "due": row[1] or 0}
 
     def get_task(self, task_id: str) -> Task:
         rows = self._query("SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema, key"

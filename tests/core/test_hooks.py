@@ -184,6 +184,8 @@ def test_hook_schedule_tasks(notebook, recorder):
     due = notebook.tasks(due_day)
     assert [(t.kind, t.case_id, t.status) for t in due] == [("callback", case.id, "due")]
     assert notebook.tasks(due_day + timedelta(days=2))[0].status == "overdue"
+    assert notebook.task_counts(due_day + timedelta(days=2)) == {"overdue": 1, "due": 0}
+    assert notebook.tasks(due_day, limit=0) == []
     notebook.set_status(case.id, "closed")
     assert notebook.tasks(due_day) == []  # no longer returned: cancelled
 

@@ -113,8 +113,10 @@ class TodayScreen(Screen):
                 return error
 
         def work(_progress):
+            # Only the most urgent rows are listed (a Treeview of 50k rows is not usable);
+            # the counts come from the store.
             return (
-                attempt(notebook.tasks),
+                attempt(lambda: (notebook.tasks(limit=MAX_TASK_ROWS), notebook.task_counts())),
                 attempt(notebook.alerts),
                 attempt(notebook.build_report, "daily"),
             )
@@ -134,17 +136,17 @@ class TodayScreen(Screen):
         self.loaded = True
         self.app.show_error(error)
 
-    def fill_tasks(self, tasks: list[Task] | BaseException) -> None:
+    def fill_tasks(self, loaded: tuple[list[Task], dict[str, int]] | BaseException) -> None:
         clear_tree(self.task_tree)
         self.tasks = {}
-        if isinstance(tasks, BaseException):
+        if isinstance(loaded, BaseException):
             self.task_total = 0
-            self.app.show_error(tasks)
+            self.app.show_error(loaded)
             self.task_count.configure(text="")
             return
-        self.task_total = len(tasks)
-        # Only the most urgent rows go into the tree: a Treeview of 50k rows is not usable.
-        for task in tasks[:MAX_TASK_ROWS]:
+        tasks, counts = loaded
+        self.task_total = counts["overdue"] + counts["due"]
+        for task in tasks:
             self.tasks[task.id] = task
             self.task_tree.insert(
                 "",
@@ -160,9 +162,8 @@ class TodayScreen(Screen):
                     format_duration(task.overdue_seconds) if task.overdue_seconds else "",
                 ),
             )
-        overdue = sum(1 for t in tasks if t.status == "overdue")
-        text = _("{count} tasks, {overdue} overdue").format(count=len(tasks), overdue=overdue)
-        if len(tasks) > MAX_TASK_ROWS:
+        text = _("{count} tasks, {overdue} overdue").format(count=self.task_total, overdue=counts["overdue"])
+        if self.task_total > len(tasks):
             text += " " + _("(the first {shown} are listed)").format(shown=MAX_TASK_ROWS)
         self.task_count.configure(text=text)
         if tasks:
