@@ -30,6 +30,8 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_core.py
+	$(PY) benchmarks/bench_sync.py
+	$(PY) benchmarks/bench_gui.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -1,0 +1,828 @@
+"""The sync engine: publish this laptop's ops, apply everyone else's, raise alarms.
+
+:class:`SyncEngine` is headless and deterministic. ``sync_once()`` does one full pass and
+returns a summary; the CLI, the GUI's worker thread and :mod:`casebook.sync.watch` all call
+it. Nothing here waits, sleeps or watches.
+
+Bookkeeping lives in the notebook (``nb.sync_state``), which is encrypted like everything
+else, never on the share:
+
+* ``sync.station``: the station this laptop joined (id and admin public keys), pinned.
+* ``sync.published``: ``{seq, first, sha256, segments}``: the last segment this laptop
+  published and verified, and ``[first, last, epoch, sha256]`` of each of its segments (so a
+  segment deleted from the share can be published again byte for byte). Ops after ``seq``
+  are not sent yet.
+* ``sync.index.<device>``: segments of another device already verified,
+  ``{first: [last, sha256, size]}``, so a sync with nothing new reads no segment at all.
+* ``sync.applied.<device>``: the last segment of that device handed to the notebook; it is
+  written by ``apply_remote_ops`` in the same transaction as the segment's ops.
+* ``sync.alarms``: alarms already raised, so a bad file raises one alarm, not one per sync.
+* ``sync.incomplete``: incomplete files and when they were first seen (by this laptop's
+  clock, never by file times).
+* ``sync.wanted_blobs``: attachments referenced by received ops and not fetched yet.
+
+What has been *applied* is the notebook's own truth (``nb.known_seqs()``), and
+``nb.apply_remote_ops`` commits a segment's ops and ``sync.applied.<device>`` in one
+transaction, so a crash at any moment leaves either both or neither.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from casebook.clock import wall_ms
+from casebook.errors import AuthenticationError, CasebookError, IntegrityError, InvalidInputError
+from casebook.i18n import _
+
+from . import segments
+from .keys import exchange_key, public_hex, signing_key
+from .membership import Member, Revocation, Station
+from .share import BLOB_ID_PATTERN, ShareExistsError, StationShare, segment_name
+
+log = logging.getLogger(__name__)
+
+#: ops per segment: large enough that 10k ops make few files, small enough to fit memory.
+SEGMENT_MAX_OPS = 1000
+#: an incomplete file that has not changed for this long raises an alarm (it is not retried less).
+INCOMPLETE_ALARM_AFTER_MS = 15 * 60 * 1000
+ALARM_KIND = "sync"
+
+Progress = Callable[[int, int | None], None]
+
+# The states :meth:`SyncEngine.scan` reports for a segment file.
+APPLIED = "applied"
+READY = "ready"
+WAITING = "waiting"  # an earlier segment of the device is missing
+INCOMPLETE = "incomplete"  # still being copied: retried later
+PENDING_KEY = "pending_key"  # encrypted with an epoch key this laptop does not hold (yet)
+REJECTED = "rejected"
+SUPERSEDED = "superseded"  # covered by the device's previous segment: skipped
+
+
+@dataclass
+class SegmentStatus:
+    """What the engine thinks of one segment file on the share."""
+
+    path: str
+    device: str
+    first_seq: int
+    state: str
+    reason: str = ""
+    last_seq: int | None = None
+    message: str = ""
+
+
+@dataclass
+class _Candidate:
+    device: str
+    first: int
+    last: int
+    sha256: str
+    ops: list[dict[str, Any]]
+    size: int = 0
+
+
+@dataclass
+class _Scan:
+    statuses: list[SegmentStatus] = field(default_factory=list)
+    ready: dict[str, list[_Candidate]] = field(default_factory=dict)
+    rejected: list[SegmentStatus] = field(default_factory=list)
+    pending_keys: int = 0
+
+
+def attachment_ids(op: dict[str, Any]) -> list[str]:
+    """Attachment ids an op refers to (their blobs travel with it)."""
+    if op.get("kind") == "attachment.add":
+        attachment_id = (op.get("payload") or {}).get("attachment_id")
+        # Only ids that can name a file on the share: an op is data, never a path.
+        if isinstance(attachment_id, str) and BLOB_ID_PATTERN.match(attachment_id):
+            return [attachment_id]
+    return []
+
+
+class SyncEngine:
+    """Reconciles one open notebook with one station share.
+
+    :param notebook: an open, unlocked :class:`casebook.Notebook`.
+    :param share_root: the share folder.
+    :param segment_max_ops: ops per published segment.
+    :param fetch_attachments: fetch every missing attachment blob at each sync (the default,
+        so a laptop that goes offline has them); with False, only
+        :meth:`fetch_attachment` fetches one, when a case view needs it.
+    """
+
+    def __init__(
+        self,
+        notebook: Any,
+        share_root: str | Path,
+        *,
+        segment_max_ops: int = SEGMENT_MAX_OPS,
+        fetch_attachments: bool = True,
+    ) -> None:
+        self.notebook = notebook
+        self.share = StationShare(share_root)
+        self.segment_max_ops = segment_max_ops
+        self.fetch_attachments = fetch_attachments
+        self._station: Station | None = None
+
+    # --- membership ------------------------------------------------------------------------
+
+    @property
+    def device_id(self) -> str:
+        return self.notebook.device_id
+
+    def station(self) -> Station:
+        """The station, its marker checked against the pinned one (or pinned now if new)."""
+        pinned = self.notebook.sync_state("sync.station")
+        station = Station(self.share, pinned)
+        station.marker()
+        self._station = station
+        return station
+
+    def pin_station(self, station: Station) -> None:
+        """Remember the station this laptop joined; a different marker is refused later."""
+        if not self.notebook.sync_state("sync.station"):
+            self.notebook.set_sync_state("sync.station", station.pin())
+
+    def require_member(self, station: Station) -> Member:
+        """This laptop's member entry.
+
+        :raises AuthenticationError: when the laptop is revoked or not approved yet.
+        """
+        revocation = station.revocation(self.device_id)
+        if revocation is not None:
+            raise AuthenticationError(
+                _(
+                    "This laptop (device {device}) was revoked from the station; it may not sync. "
+                    "Its ops up to seq {seq} were kept."
+                ).format(device=self.device_id, seq=revocation.last_seq)
+            )
+        member = station.member(self.device_id)
+        if member is None:
+            if self.share.read_bytes(self.share.request_path(self.device_id)) is not None:
+                message = _(
+                    "This laptop (device {device}) asked to join but is not approved yet: "
+                    "the station admin runs `casebook station approve {device}`."
+                )
+            else:
+                message = _(
+                    "This laptop (device {device}) is not a member of this station: run "
+                    "`casebook station join --share DIR`, then ask the admin to approve it."
+                )
+            raise AuthenticationError(message.format(device=self.device_id))
+        if member.signing_key != _public(signing_key(self.notebook.device_signing_key())):
+            raise AuthenticationError(
+                _(
+                    "The station's member entry for device {device} holds other keys than this "
+                    "laptop."
+                ).format(device=self.device_id)
+            )
+        return member
+
+    # --- one pass ---------------------------------------------------------------------------
+
+    def sync_once(self, progress: Progress | None = None) -> dict[str, int]:
+        """Publish what is new here, apply what is new there. Safe to interrupt anywhere.
+
+        :param progress: called as ``progress(done, total)`` in segments (``total`` may grow).
+        :returns: ``{sent, received, conflicts, rejected, pending_keys, waiting}``.
+        :raises ShareUnavailableError: share missing, empty or without marker (nothing deleted).
+        :raises AuthenticationError: this laptop is not approved or is revoked.
+        :raises IntegrityError: the marker is not the station this laptop joined.
+        """
+        station = self.station()
+        self.require_member(station)
+        self.pin_station(station)
+        members = station.members()
+        revocations = station.revocations()
+        keys = station.epoch_keys(self.device_id, exchange_key(self.notebook.device_exchange_key()))
+        self._raise_share_problems(station)
+
+        scan = self._scan(members, revocations, keys)
+        total = len([c for ready in scan.ready.values() for c in ready])
+        reporter = _ProgressReporter(progress, total)
+
+        sent = self._publish(station, keys, reporter)
+        received, waiting = self._apply(scan, reporter)
+        if self.fetch_attachments:
+            self._fetch_wanted_blobs()
+        for status in scan.rejected:
+            self._alarm(status)
+        self._note_incomplete(scan.statuses)
+        return {
+            "sent": sent,
+            "received": received,
+            "conflicts": len(self.notebook.conflicts()),
+            "rejected": len(scan.rejected),
+            "pending_keys": scan.pending_keys,
+            "waiting": waiting,
+        }
+
+    def scan(self) -> list[SegmentStatus]:
+        """Classify every segment of the other devices without applying or alarming.
+
+        :returns: one :class:`SegmentStatus` per segment file looked at.
+        """
+        station = self.station()
+        self.require_member(station)
+        keys = station.epoch_keys(self.device_id, exchange_key(self.notebook.device_exchange_key()))
+        return self._scan(station.members(), station.revocations(), keys).statuses
+
+    # --- publishing -------------------------------------------------------------------------
+
+    def _publish(
+        self, station: Station, keys: dict[int, bytes], reporter: _ProgressReporter
+    ) -> int:
+        me = self.device_id
+        self.share.clear_staging(me)
+        published = self._recover_published(station, keys)
+        if not keys:
+            return 0
+        epoch = max(keys)
+        signer = signing_key(self.notebook.device_signing_key())
+        sent = 0
+        while True:
+            ops = self.notebook.ops_from(me, published["seq"], limit=self.segment_max_ops)
+            if not ops:
+                return sent
+            for op in ops:
+                for attachment_id in attachment_ids(op):
+                    self._publish_blob(attachment_id)
+            data = segments.encode_segment(
+                ops,
+                station=station.station_id,
+                epoch=epoch,
+                epoch_key=keys[epoch],
+                prev_segment_hash=published["sha256"],
+                signing_key=signer,
+            )
+            first = ops[0]["seq"]
+            path = self.share.segment_path(me, first)
+            try:
+                self.share.publish(path, data, writer=me)
+            except ShareExistsError:
+                # Our name is taken by a file we did not write in this run: adopt it if it is
+                # ours (a crash after the rename), refuse otherwise.
+                published = self._recover_published(station, keys)
+                if published["seq"] >= first:
+                    continue
+                raise IntegrityError(
+                    _(
+                        "{path} holds a segment this laptop cannot verify as its own; publishing "
+                        "stopped."
+                    ).format(path=path)
+                ) from None
+            # Read back and verify as any other laptop would before calling the ops sent.
+            segment = self._verify_own(path, station, signer, keys)
+            if segment is None:
+                raise IntegrityError(
+                    _("{path} does not read back as written; the share is unreliable.").format(
+                        path=path
+                    )
+                )
+            published = self._record(published, segment)
+            sent += len(ops)
+            reporter.add_total(1)
+            reporter.step()
+
+    def _verify_own(
+        self, path: Path, station: Station, signer: Any, keys: dict[int, bytes] | None = None
+    ) -> segments.Segment | None:
+        data = self.share.read_bytes(path)
+        try:
+            segment = segments.parse_segment(data or b"")
+            segments.verify_signature(segment, _public(signer))
+            if keys is not None and segment.epoch in keys:
+                segments.decrypt_ops(segment, keys[segment.epoch])
+        except (segments.SegmentIncomplete, segments.SegmentRejected):
+            return None
+        if segment.device != self.device_id or segment.header["station"] != station.station_id:
+            return None
+        return segment
+
+    def _record(self, published: dict[str, Any], segment: segments.Segment) -> dict[str, Any]:
+        """Mark a verified segment of this laptop as sent (one small write)."""
+        recorded = {
+            "seq": segment.last_seq,
+            "first": segment.first_seq,
+            "sha256": segment.sha256,
+            "segments": [
+                *published.get("segments", []),
+                [segment.first_seq, segment.last_seq, segment.epoch, segment.sha256],
+            ],
+        }
+        self.notebook.set_sync_state("sync.published", recorded)
+        return recorded
+
+    def _recover_published(self, station: Station, keys: dict[int, bytes]) -> dict[str, Any]:
+        """``sync.published`` reconciled with this laptop's own folder on the share.
+
+        Adopts segments that a crash left published but not recorded. Publishes again, byte
+        for byte, recorded segments that were removed from the share (segments are
+        deterministic: same ops, epoch and predecessor give the same file).
+        """
+        me = self.device_id
+        published = self.notebook.sync_state("sync.published") or {
+            "seq": 0,
+            "first": 0,
+            "sha256": segments.NO_PREVIOUS,
+            "segments": [],
+        }
+        listing = self.share.list_segments(me)
+        signer = signing_key(self.notebook.device_signing_key())
+        previous = segments.NO_PREVIOUS
+        for first, last, epoch, sha256 in published.get("segments", []):
+            if first not in listing:
+                self._republish(station, keys, signer, first, last, epoch, previous, sha256)
+            previous = sha256
+        while published["seq"] + 1 in listing:
+            segment = self._verify_own(
+                self.share.log_dir(me) / listing[published["seq"] + 1], station, signer
+            )
+            if segment is None or segment.header["prev_segment_hash"] != published["sha256"]:
+                break
+            published = self._record(published, segment)
+        return published
+
+    def _republish(
+        self,
+        station: Station,
+        keys: dict[int, bytes],
+        signer: Any,
+        first: int,
+        last: int,
+        epoch: int,
+        previous: str,
+        sha256: str,
+    ) -> None:
+        path = self.share.segment_path(self.device_id, first)
+        self._alarm(
+            SegmentStatus(
+                str(path),
+                self.device_id,
+                first,
+                REJECTED,
+                segments.DELETED_TAIL,
+                last,
+                _(
+                    "A segment this laptop published was removed from the share; it is published again."
+                ),
+            )
+        )
+        ops = self.notebook.ops_from(self.device_id, first - 1, limit=last - first + 1)
+        if epoch not in keys or len(ops) != last - first + 1:
+            return
+        data = segments.encode_segment(
+            ops,
+            station=station.station_id,
+            epoch=epoch,
+            epoch_key=keys[epoch],
+            prev_segment_hash=previous,
+            signing_key=signer,
+        )
+        if segments.segment_hash(data) != sha256:
+            raise IntegrityError(
+                _("Segment {first} of this laptop cannot be rebuilt as it was published.").format(
+                    first=first
+                )
+            )
+        self.share.publish(path, data, writer=self.device_id)
+
+    def _publish_blob(self, attachment_id: str) -> None:
+        source = self.notebook.attachment_blob_path(attachment_id)
+        if source is None:
+            return
+        target = self.share.blob_path(attachment_id)
+        if target.exists() and target.stat().st_size == Path(source).stat().st_size:
+            return
+        self.share.publish_copy(target, Path(source), writer=self.device_id)
+
+    # --- receiving --------------------------------------------------------------------------
+
+    def _scan(
+        self, members: dict[str, Member], revocations: dict[str, Revocation], keys: dict[int, bytes]
+    ) -> _Scan:
+        result = _Scan()
+        known = self.notebook.known_seqs()
+        station_id = self._station.station_id if self._station else ""
+        for device in sorted(self.share.list_devices("log")):
+            if device == self.device_id:
+                continue
+            # Ops handed to the notebook but waiting there for a dependency count as done.
+            handed = (self.notebook.sync_state(f"sync.applied.{device}") or {}).get("last", 0)
+            self._scan_device(
+                device,
+                max(known.get(device, 0), handed),
+                station_id,
+                members.get(device),
+                revocations.get(device),
+                keys,
+                result,
+            )
+        return result
+
+    def _scan_device(
+        self,
+        device: str,
+        known: int,
+        station_id: str,
+        member: Member | None,
+        revocation: Revocation | None,
+        keys: dict[int, bytes],
+        result: _Scan,
+    ) -> None:
+        listing = self.share.list_segments(device)
+        index_key = f"sync.index.{device}"
+        index: dict[str, list[Any]] = dict(self.notebook.sync_state(index_key) or {})
+        index_changed = False
+        log_dir = self.share.log_dir(device)
+
+        # A segment this laptop already verified and applied is gone: the tail was deleted.
+        for first_text, entry in index.items():
+            last = entry[0]
+            if int(first_text) not in listing and last <= known:
+                result.rejected.append(
+                    SegmentStatus(
+                        str(log_dir / segment_name(int(first_text))),
+                        device,
+                        int(first_text),
+                        REJECTED,
+                        segments.DELETED_TAIL,
+                        last,
+                        _(
+                            "A segment of device {device} that was already applied has been removed from the share."
+                        ).format(device=device),
+                    )
+                )
+        names = sorted(listing)
+        tail = names[-1] if names else None
+        previous_last, previous_hash = 0, segments.NO_PREVIOUS
+        # (first, path, hash of its predecessor) of the last segment trusted from the index
+        trusted: tuple[int, Path, str] | None = None
+        for first in names:
+            path = log_dir / listing[first]
+            cached = index.get(str(first))
+            if (
+                cached is not None
+                and first == previous_last + 1
+                and cached[0] <= known
+                and (first != tail or _size_of(path) == _cached_size(cached))
+            ):
+                trusted = (first, path, previous_hash)
+                previous_last, previous_hash = cached[0], cached[1]
+                result.statuses.append(
+                    SegmentStatus(str(path), device, first, APPLIED, last_seq=cached[0])
+                )
+                continue
+            if trusted is not None:
+                # Something follows a segment trusted from the index without reading it.
+                # Check it is still what was read then: a laptop that crashed before
+                # recording a segment, then lost it from the share, cuts it again, possibly
+                # with more ops.
+                trusted_first, trusted_path, hash_before = trusted
+                trusted = None
+                refreshed = self._refresh_cached(trusted_path, device, member, station_id)
+                if refreshed is not None and list(refreshed) != index[str(trusted_first)][:2]:
+                    status, candidate = self._classify(
+                        trusted_path,
+                        device,
+                        trusted_first,
+                        hash_before,
+                        station_id,
+                        member,
+                        revocation,
+                        keys,
+                    )
+                    if candidate is not None:
+                        index[str(trusted_first)] = [
+                            candidate.last,
+                            candidate.sha256,
+                            candidate.size,
+                        ]
+                        index_changed = True
+                        previous_last, previous_hash = candidate.last, candidate.sha256
+                        if candidate.last > known:
+                            result.ready.setdefault(device, []).append(candidate)
+            if first <= previous_last:
+                # An older cut of ops already covered (a copy that arrived late after the
+                # writer published again): signed by the device, so harmless; skip it.
+                result.statuses.append(SegmentStatus(str(path), device, first, SUPERSEDED))
+                continue
+            if first != previous_last + 1:
+                result.statuses.append(SegmentStatus(str(path), device, first, WAITING))
+                continue
+            status, candidate = self._classify(
+                path, device, first, previous_hash, station_id, member, revocation, keys
+            )
+            result.statuses.append(status)
+            if status.state == REJECTED:
+                result.rejected.append(status)
+                break
+            if status.state == PENDING_KEY:
+                result.pending_keys += 1
+                break
+            if status.state != READY or candidate is None:
+                break
+            if index.get(str(first)) != [candidate.last, candidate.sha256, candidate.size]:
+                index[str(first)] = [candidate.last, candidate.sha256, candidate.size]
+                index_changed = True
+            previous_last, previous_hash = candidate.last, candidate.sha256
+            if candidate.last <= known:
+                status.state = APPLIED
+            else:
+                result.ready.setdefault(device, []).append(candidate)
+        if index_changed:
+            self.notebook.set_sync_state(index_key, index)
+
+    def _refresh_cached(
+        self, path: Path, device: str, member: Member | None, station_id: str
+    ) -> tuple[int, str] | None:
+        """``(last_seq, sha256)`` of a segment as it is on the share now, if it verifies."""
+        data = self.share.read_bytes(path)
+        if data is None or member is None:
+            return None
+        try:
+            segment = segments.parse_segment(data)
+            segments.verify_signature(segment, member.signing_key)
+        except (segments.SegmentIncomplete, segments.SegmentRejected):
+            return None
+        if segment.device != device or segment.header["station"] != station_id:
+            return None
+        return segment.last_seq, segment.sha256
+
+    def _classify(
+        self,
+        path: Path,
+        device: str,
+        first: int,
+        previous_hash: str,
+        station_id: str,
+        member: Member | None,
+        revocation: Revocation | None,
+        keys: dict[int, bytes],
+    ) -> tuple[SegmentStatus, _Candidate | None]:
+        def rejected(
+            reason: str, message: str, last: int | None = None
+        ) -> tuple[SegmentStatus, None]:
+            return SegmentStatus(str(path), device, first, REJECTED, reason, last, message), None
+
+        data = self.share.read_bytes(path)
+        if data is None:
+            return SegmentStatus(str(path), device, first, INCOMPLETE, message=_("vanished")), None
+        try:
+            segment = segments.parse_segment(data)
+        except segments.SegmentIncomplete as error:
+            return SegmentStatus(str(path), device, first, INCOMPLETE, message=str(error)), None
+        except segments.SegmentRejected as error:
+            return rejected(error.reason, str(error))
+        header = segment.header
+        if (
+            header["station"] != station_id
+            or header["device"] != device
+            or header["first_seq"] != first
+        ):
+            return rejected(
+                segments.MISPLACED,
+                _("segment header names another station, device or seq than its file"),
+                segment.last_seq,
+            )
+        if member is None:
+            return rejected(
+                segments.UNKNOWN_SIGNER,
+                _("segment signed by a device that is not a member"),
+                segment.last_seq,
+            )
+        try:
+            segments.verify_signature(segment, member.signing_key)
+        except segments.SegmentRejected as error:
+            return rejected(error.reason, str(error), segment.last_seq)
+        if revocation is not None and segment.last_seq > revocation.last_seq:
+            return rejected(
+                segments.REVOKED_SIGNER,
+                _("segment written after its device was revoked (cut-off at seq {seq})").format(
+                    seq=revocation.last_seq
+                ),
+                segment.last_seq,
+            )
+        if header["prev_segment_hash"] != previous_hash:
+            return rejected(
+                segments.REPLAYED,
+                _("segment does not follow the device's previous segment"),
+                segment.last_seq,
+            )
+        if segment.epoch not in keys:
+            return SegmentStatus(
+                str(path),
+                device,
+                first,
+                PENDING_KEY,
+                last_seq=segment.last_seq,
+                message=_("no key for epoch {epoch} yet").format(epoch=segment.epoch),
+            ), None
+        try:
+            ops = segments.decrypt_ops(segment, keys[segment.epoch])
+        except segments.SegmentRejected as error:
+            return rejected(error.reason, str(error), segment.last_seq)
+        return (
+            SegmentStatus(str(path), device, first, READY, last_seq=segment.last_seq),
+            _Candidate(device, first, segment.last_seq, segment.sha256, ops, len(data)),
+        )
+
+    def _apply(self, scan: _Scan, reporter: _ProgressReporter) -> tuple[int, int]:
+        """Hand each ready segment to the notebook, in chain order per device.
+
+        The notebook stores ops whose predecessors or causal deps are missing and applies
+        them when those arrive, so each segment is handed over once; the record of it
+        (``sync.applied.<device>``) commits in the same transaction as its ops.
+        """
+        received = 0
+        waiting = 0
+        for device in sorted(scan.ready):
+            for candidate in scan.ready[device]:
+                state = {
+                    f"sync.applied.{device}": {
+                        "first": candidate.first,
+                        "last": candidate.last,
+                        "sha256": candidate.sha256,
+                    }
+                }
+                try:
+                    outcome = self.notebook.apply_remote_ops(candidate.ops, state=state)
+                except IntegrityError as error:
+                    status = SegmentStatus(
+                        str(self.share.segment_path(device, candidate.first)),
+                        device,
+                        candidate.first,
+                        REJECTED,
+                        "refused_by_notebook",
+                        candidate.last,
+                        str(error),
+                    )
+                    scan.rejected.append(status)
+                    break
+                received += int(outcome.get("applied", 0))
+                waiting = int(outcome.get("waiting", 0))
+                self._want_blobs(candidate.ops)
+                reporter.step()
+        counter = getattr(self.notebook, "waiting_count", None)
+        return received, (counter() if callable(counter) else waiting)
+
+    # --- attachments ------------------------------------------------------------------------
+
+    def _want_blobs(self, ops: list[dict[str, Any]]) -> None:
+        if callable(getattr(self.notebook, "missing_attachments", None)):
+            return  # the notebook keeps the list itself
+        wanted = [i for op in ops for i in attachment_ids(op)]
+        if wanted:
+            current = list(self.notebook.sync_state("sync.wanted_blobs") or [])
+            current.extend(i for i in wanted if i not in current)
+            self.notebook.set_sync_state("sync.wanted_blobs", current)
+
+    def _fetch_wanted_blobs(self) -> None:
+        """Fetch the blobs of attachments the notebook knows but does not hold yet.
+
+        The notebook's own list (``missing_attachments``) is the truth where it exists; the
+        ids seen in received ops are the fallback. A blob not on the share yet, or still
+        being copied, is tried again at the next sync.
+        """
+        missing = getattr(self.notebook, "missing_attachments", None)
+        wanted = list(self.notebook.sync_state("sync.wanted_blobs") or [])
+        candidates = list(missing()) if callable(missing) else wanted
+        remaining = []
+        for attachment_id in candidates:
+            try:
+                if not self.fetch_attachment(attachment_id):
+                    remaining.append(attachment_id)
+            except CasebookError as error:
+                log.info("attachment %s not fetched: %s", attachment_id, error)
+                remaining.append(attachment_id)
+        if not callable(missing) and remaining != wanted:
+            self.notebook.set_sync_state("sync.wanted_blobs", remaining)
+
+    def fetch_attachment(self, attachment_id: str) -> bool:
+        """Copy an attachment's encrypted blob from the share into the notebook.
+
+        :returns: True when the notebook holds the blob now; False when it is not on the
+            share yet or not complete (tried again at the next sync).
+        """
+        if self.notebook.attachment_blob_path(attachment_id) is not None:
+            return True
+        source = self.share.blob_path(attachment_id)
+        if not source.exists():
+            return False
+        try:
+            self.notebook.import_attachment_blob(attachment_id, source)
+        except (IntegrityError, InvalidInputError, OSError) as error:
+            log.info("attachment %s not fetched yet: %s", attachment_id, error)
+            return False
+        return True
+
+    # --- alarms -----------------------------------------------------------------------------
+
+    def _alarm(self, status: SegmentStatus) -> None:
+        """Raise one alarm per bad file and reason (not one per sync)."""
+        data = self.share.read_bytes(Path(status.path))
+        fingerprint = segments.segment_hash(data) if data is not None else "gone"
+        key = f"{status.reason}:{self._relative(status.path)}:{fingerprint}"
+        raised = dict(self.notebook.sync_state("sync.alarms") or {})
+        if key in raised:
+            return
+        self.notebook.raise_alarm(
+            ALARM_KIND,
+            _("A file on the station share was rejected ({reason}): {path}").format(
+                reason=status.reason, path=self._relative(status.path)
+            ),
+            {
+                "reason": status.reason,
+                "path": self._relative(status.path),
+                "device": status.device,
+                "first_seq": status.first_seq,
+                "last_seq": status.last_seq,
+                "sha256": fingerprint,
+                "message": status.message,
+            },
+        )
+        raised[key] = wall_ms()
+        self.notebook.set_sync_state("sync.alarms", raised)
+
+    def _raise_share_problems(self, station: Station) -> None:
+        for problem in station.problems:
+            self._alarm(
+                SegmentStatus(
+                    problem.path, "", 0, REJECTED, problem.reason, message=problem.message
+                )
+            )
+        station.problems.clear()
+
+    def _note_incomplete(self, statuses: list[SegmentStatus]) -> None:
+        """Alarm once about a file that stays incomplete for long (e.g. an unsigned stub)."""
+        seen = dict(self.notebook.sync_state("sync.incomplete") or {})
+        current: dict[str, Any] = {}
+        now_ms = wall_ms()
+        for status in statuses:
+            if status.state != INCOMPLETE:
+                continue
+            relative = self._relative(status.path)
+            data = self.share.read_bytes(Path(status.path))
+            size = len(data) if data is not None else -1
+            entry = seen.get(relative)
+            if entry is None or entry.get("size") != size:
+                entry = {"size": size, "since": now_ms, "alarmed": False}
+            if not entry["alarmed"] and now_ms - entry["since"] >= INCOMPLETE_ALARM_AFTER_MS:
+                self._alarm(
+                    SegmentStatus(
+                        status.path,
+                        status.device,
+                        status.first_seq,
+                        REJECTED,
+                        "stale_incomplete",
+                        message=status.message,
+                    )
+                )
+                entry["alarmed"] = True
+            current[relative] = entry
+        if current != seen:
+            self.notebook.set_sync_state("sync.incomplete", current)
+
+    def _relative(self, path: str) -> str:
+        try:
+            return Path(path).relative_to(self.share.root).as_posix()
+        except ValueError:
+            return str(path)
+
+
+class _ProgressReporter:
+    def __init__(self, progress: Progress | None, total: int) -> None:
+        self.progress = progress
+        self.total = total
+        self.done = 0
+        if progress is not None:
+            progress(0, total)
+
+    def add_total(self, count: int) -> None:
+        self.total += count
+
+    def step(self) -> None:
+        self.done += 1
+        if self.progress is not None:
+            self.progress(self.done, max(self.total, self.done))
+
+
+def _size_of(path: Path) -> int | None:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return None
+
+
+def _cached_size(entry: list[Any]) -> int | None:
+    """Index entries are ``[last, sha256, size]`` (older ones had no size: unknown)."""
+    return entry[2] if len(entry) > 2 else None
+
+
+def _public(key: Any) -> str:
+    return public_hex(key)

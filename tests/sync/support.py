@@ -1,0 +1,78 @@
+"""Helpers shared by the sync tests (constants, a station on a real folder, state views)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from casebook.sync.engine import SyncEngine
+from casebook.sync.membership import Station
+from casebook.sync.share import StationShare
+
+ADMIN_PASSPHRASE = "admin passphrase for tests"
+NOTEBOOK_PASSPHRASE = "notebook passphrase for tests"
+
+
+class StationFixture:
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self.share = StationShare(root)
+        self.station, self.admin = Station.create(self.share, ADMIN_PASSPHRASE, writer="setup")
+
+    def enrol(self, notebook, *, approve: bool = True, segment_max_ops: int = 1000) -> SyncEngine:
+        engine = SyncEngine(notebook, self.root, segment_max_ops=segment_max_ops)
+        station = engine.station()
+        engine.pin_station(station)
+        station.request_join(
+            notebook.device_id,
+            notebook.device_signing_key(),
+            notebook.device_exchange_key(),
+            notebook.officer,
+        )
+        if approve:
+            station.approve(notebook.device_id, self.admin, writer="setup")
+        return engine
+
+    def fresh_station(self) -> Station:
+        return Station(self.share)
+
+    def revoke(self, device_id: str):
+        return Station(self.share).revoke(device_id, self.admin, writer="setup")
+
+
+def visible_state(notebook) -> tuple:
+    """What a person sees on a laptop, normalised, plus the head of every device's chain and
+    the notebook's own fingerprint of its merged state (``Notebook.state_digest()``).
+
+    The readable part makes a failure easy to read; the digest also covers what a person does
+    not see directly (register metadata, task plans, reviews, settings).
+    """
+    cases = []
+    for summary in notebook.list_cases(limit=100000):
+        case = notebook.get_case(summary.id)
+        cases.append(
+            (
+                case.id,
+                case.status,
+                case.title,
+                json.dumps(case.fields, sort_keys=True, ensure_ascii=False),
+                sorted(
+                    (
+                        c.field,
+                        json.dumps(c.winner),
+                        sorted(f"{v.op_id}:{json.dumps(v.value)}" for v in c.values),
+                    )
+                    for c in case.conflicts
+                ),
+                sorted(
+                    (e.id, e.kind, e.text, e.version, e.deleted, e.flagged) for e in case.entries
+                ),
+                sorted(case.flags),
+                sorted(a.id for a in case.attachments),
+            )
+        )
+    heads = sorted(
+        (device, seq, notebook.op_hash(device, seq))
+        for device, seq in notebook.known_seqs().items()
+    )
+    return sorted(cases), heads, notebook.state_digest()
