@@ -40,7 +40,7 @@ class WizardScreen(ttk.Frame):
         ).grid(row=1, column=0, columnspan=2, sticky="w", pady=(4, 16))
         rows = [
             ("officer_id", _("Officer ID (警号)"), {}),
-            ("officer_name", _("Name"), {}),
+            ("officer_name", _("Officer name"), {}),
             ("unit", _("Unit"), {}),
             ("passphrase", _("Passphrase"), {"show": "•"}),
             ("confirm", _("Repeat passphrase"), {"show": "•"}),
