@@ -183,6 +183,35 @@ def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) 
     click.echo(created.id)
 
 
+@case.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.option("--type", "case_type", required=True, help="Case type of every record.")
+@click.pass_context
+def case_import(ctx: click.Context, file: str, case_type: str) -> None:
+    """Create many cases from a JSON Lines file (one object of fields per line).
+
+    Every line is validated before anything is written; prints how many were created.
+    """
+    records = []
+    with open(file, encoding="utf-8") as lines:
+        for number, line in enumerate(lines, start=1):
+            if line.strip():
+                try:
+                    records.append((case_type, json.loads(line)))
+                except ValueError as error:
+                    raise InvalidInputError(_("Line {n}: invalid JSON: {error}").format(n=number, error=error)) from error
+    notebook = open_notebook(ctx)
+    with click.progressbar(length=len(records), label=_("Importing"), file=sys.stderr) as bar:
+        done = [0]
+
+        def advance(count: int, total: int | None) -> None:
+            bar.update(count - done[0])
+            done[0] = count
+
+        ids = notebook.import_cases(records, progress=advance)
+    click.echo(_("{count} cases created.").format(count=len(ids)))
+
+
 @case.command("show")
 @click.argument("case_id")
 @json_option

@@ -131,3 +131,19 @@ def test_attachment_round_trip(run_cli, notebook_dir, tmp_path):
     assert (out / "现场照片.jpg").read_bytes() == photo.read_bytes()
     blobs = list((notebook_dir / "attachments").iterdir())
     assert [b.name for b in blobs] == [f"{attachment_id}.blob"]
+
+
+def test_bulk_import_from_json_lines(run_cli, notebook_dir, tmp_path):
+    init(run_cli)
+    lines = tmp_path / "cases.jsonl"
+    lines.write_text("\n".join(json.dumps({"title": f"导入{i}", "location": "滨湖区"}, ensure_ascii=False)
+                               for i in range(250)) + "\n", encoding="utf-8")
+    result = run_cli("case", "import", str(lines), "--type", "incident")
+    assert result.code == 0, result
+    assert "250" in result.out
+    assert len(run_cli("case", "list", "--limit", "1000", "--json").json()) == 250
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"title": "好"}\n{"title": 5}\n', encoding="utf-8")
+    refused = run_cli("case", "import", str(bad), "--type", "incident")
+    assert refused.code == 1 and "Record 2" in refused.err and "title" in refused.err
+    assert len(run_cli("case", "list", "--limit", "1000", "--json").json()) == 250
