@@ -1,4 +1,4 @@
-"""Fixtures for sync tests: a station share on a real folder, and notebooks enrolled in it."""
+"""Fixtures for sync tests: a station share on a real folder, and real notebooks enrolled in it."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from pathlib import Path
 import pytest
 from casebook.sync import keys
 
-from .fake_notebook import FakeNotebook
-from .support import NOTEBOOK_PASSPHRASE, StationFixture
+from casebook import Notebook
+
+from .support import NotebookTemplates, StationFixture
 
 
 @pytest.fixture
@@ -22,33 +23,21 @@ def station(tmp_path: Path, fast_scrypt: None) -> StationFixture:
     return StationFixture(tmp_path / "share")
 
 
-@pytest.fixture
-def fake_notebooks(tmp_path: Path):
-    def make(count: int) -> list[FakeNotebook]:
-        return [FakeNotebook(tmp_path / f"nb{i}", officer_id=f"officer{i}") for i in range(count)]
-
-    return make
+@pytest.fixture(scope="session")
+def notebook_templates(tmp_path_factory: pytest.TempPathFactory) -> NotebookTemplates:
+    return NotebookTemplates(tmp_path_factory.mktemp("notebook-templates"))
 
 
 @pytest.fixture
-def real_notebooks(tmp_path: Path):
-    """Real notebooks (casebook.Notebook) in this process, closed at the end."""
-    from casebook import Notebook
+def notebooks(notebook_templates: NotebookTemplates, tmp_path: Path):
+    """Real notebooks (casebook.Notebook), each call in a test handing out other laptops:
+    ``a, b = notebooks(2)``, then ``(stranger,) = notebooks(1)``. Closed at the end."""
+    made: list[Notebook] = []
 
-    made = []
-
-    def make(count: int) -> list:
+    def make(count: int) -> list[Notebook]:
         start = len(made)
         for index in range(start, start + count):
-            made.append(
-                Notebook.create(
-                    tmp_path / f"real{index}",
-                    NOTEBOOK_PASSPHRASE,
-                    officer_id=f"o{index}",
-                    officer_name=f"Officer {index}",
-                    unit="Unit",
-                )
-            )
+            made.append(notebook_templates.copy(index, tmp_path / f"laptop{index}"))
         return made[start:]
 
     yield make

@@ -1,4 +1,8 @@
-"""The engine's rules on real folders, with in-memory notebooks (fast, in one process)."""
+"""The engine's rules on real folders, with real notebooks, in one process.
+
+Every laptop of the ``trio`` starts with two ops of its own (``BASE``): its officer profile,
+written when the notebook was made, and the case it writes its notes in.
+"""
 
 from __future__ import annotations
 
@@ -15,6 +19,27 @@ from casebook.sync.share import ShareUnavailableError, segment_name
 
 from casebook.errors import AuthenticationError
 
+from .support import visible_state
+
+BASE = 2  # ops every laptop of the trio holds before a test writes: profile and own case
+
+
+def own_case(notebook) -> str:
+    """The first case this laptop's officer opened (the ``trio`` fixture opens one each)."""
+    officer = notebook.officer["officer_id"]
+    (case,) = notebook.list_cases(officer_id=officer, sort="created_at", descending=False, limit=1)
+    return case.id
+
+
+def note(notebook, text: str):
+    return notebook.add_entry(own_case(notebook), "note", text)
+
+
+def forget_published(notebook) -> None:
+    """As if the laptop had crashed between publishing its segments and recording them
+    (``sync.published`` is where the engine records them)."""
+    notebook.set_sync_state("sync.published", None)
+
 
 def sync_all(engines, rounds=2):
     results = []
@@ -25,10 +50,10 @@ def sync_all(engines, rounds=2):
 
 
 def assert_converged(notebooks):
-    first = notebooks[0].fingerprint()
+    first = visible_state(notebooks[0])
     for notebook in notebooks[1:]:
-        assert notebook.fingerprint() == first
-    assert all(not n.waiting for n in notebooks)
+        assert visible_state(notebook) == first
+    assert all(n.waiting_count() == 0 for n in notebooks)
 
 
 def alarm_reasons(notebook):
@@ -40,28 +65,30 @@ def seg_files(root: Path, device: str) -> list[Path]:
 
 
 @pytest.fixture
-def trio(station, fake_notebooks):
-    notebooks = fake_notebooks(3)
-    engines = [station.enrol(n, segment_max_ops=3) for n in notebooks]
-    return notebooks, engines
+def trio(station, notebooks):
+    laptops = notebooks(3)
+    for laptop in laptops:
+        laptop.create_case("incident", {"title": f"Notes of {laptop.officer['name']}"})
+    engines = [station.enrol(n, segment_max_ops=3) for n in laptops]
+    return laptops, engines
 
 
 def test_ops_reach_every_member(trio):
     notebooks, engines = trio
     for index, notebook in enumerate(notebooks):
         for n in range(4):
-            notebook.add_note("case", f"note {index}-{n}")
+            note(notebook, f"note {index}-{n}")
     results = sync_all(engines)
     assert_converged(notebooks)
-    assert results[0]["sent"] == 4
-    assert sum(r["received"] for r in results) == 2 * 4 * 3
+    assert results[0]["sent"] == BASE + 4
+    assert sum(r["received"] for r in results) == 2 * (BASE + 4) * 3
     assert set(results[0]) >= {"sent", "received", "conflicts", "rejected", "pending_keys"}
 
 
 def test_no_change_sync_reads_no_segment(trio, monkeypatch):
     notebooks, engines = trio
     for notebook in notebooks:
-        notebook.add_note("case", "x")
+        note(notebook, "x")
     sync_all(engines)
     reads = []
     original = engines[0].share.read_bytes
@@ -80,10 +107,10 @@ def test_any_arrival_order_and_duplicates(station, trio):
     notebooks, engines = trio
     a, b, c = notebooks
     for n in range(7):
-        a.add_note("case", f"a{n}")
+        note(a, f"a{n}")
     engines[0].sync_once()
     files = seg_files(station.root, a.device_id)
-    assert len(files) == 3  # 3 + 3 + 1 ops
+    assert len(files) == 3  # 3 + 3 + 3 ops (BASE + 7)
     hidden = station.root.parent / "hidden"
     hidden.mkdir()
     for path in files[:2]:
@@ -95,7 +122,7 @@ def test_any_arrival_order_and_duplicates(station, trio):
     assert b.known_seqs().get(a.device_id, 0) == 0
     shutil.move(hidden / files[0].name, files[0])
     engines[1].sync_once()
-    assert b.known_seqs()[a.device_id] == 7
+    assert b.known_seqs()[a.device_id] == BASE + 7
     # duplicates are harmless: hand the same ops again
     assert b.apply_remote_ops(a.ops_from(a.device_id, 0))["applied"] == 0
     sync_all(engines)
@@ -106,14 +133,15 @@ def test_any_arrival_order_and_duplicates(station, trio):
 def test_causal_dependencies_across_devices(trio):
     notebooks, engines = trio
     a, b, c = notebooks
-    a.add_note("case", "first")
+    note(a, "first")
     engines[0].sync_once()
     engines[1].sync_once()
-    b.add_note("case", "reply")  # depends on a's op
+    b.add_entry(own_case(a), "note", "reply")  # on a's case: depends on a's ops
+    assert b.ops_from(b.device_id, BASE)[0]["deps"] == {a.device_id: BASE + 1}
     engines[1].sync_once()
     # c sees b's op, then a's: b's waits in the notebook until a's arrives
     engines[2].sync_once()
-    assert c.known_seqs()[a.device_id] == 1 and c.known_seqs()[b.device_id] == 1
+    assert c.known_seqs()[a.device_id] == BASE + 1 and c.known_seqs()[b.device_id] == BASE + 1
     sync_all(engines)
     assert_converged(notebooks)
 
@@ -122,7 +150,7 @@ def test_causal_dependencies_across_devices(trio):
 def test_incomplete_files_are_ignored_then_picked_up(station, trio, fault):
     notebooks, engines = trio
     a, b, _ = notebooks
-    a.add_note("case", "one")
+    note(a, "one")
     engines[0].sync_once()
     (path,) = seg_files(station.root, a.device_id)
     complete = path.read_bytes()
@@ -139,14 +167,14 @@ def test_incomplete_files_are_ignored_then_picked_up(station, trio, fault):
     assert [s.state for s in engines[1].scan()] == [INCOMPLETE]
     assert b.alarms() == []
     path.write_bytes(complete)
-    assert engines[1].sync_once()["received"] == 1
+    assert engines[1].sync_once()["received"] == BASE + 1
     assert b.alarms() == []
 
 
 def test_incomplete_file_alarms_when_stale(station, trio, monkeypatch):
     notebooks, engines = trio
     a, b, _ = notebooks
-    a.add_note("case", "one")
+    note(a, "one")
     engines[0].sync_once()
     (path,) = seg_files(station.root, a.device_id)
     path.write_bytes(path.read_bytes()[:-64])  # an unsigned stub looks like a copy in progress
@@ -161,7 +189,7 @@ def test_incomplete_file_alarms_when_stale(station, trio, monkeypatch):
 def _publish_one(station, trio, count=1):
     notebooks, engines = trio
     for n in range(count):
-        notebooks[0].add_note("case", f"note {n}")
+        note(notebooks[0], f"note {n}")
     engines[0].sync_once()
     return seg_files(station.root, notebooks[0].device_id)
 
@@ -182,14 +210,15 @@ def test_flipped_bytes_are_rejected_with_an_alarm(station, trio):
 def test_header_swapped_between_devices_is_rejected(station, trio):
     notebooks, engines = trio
     a, b, c = notebooks
-    a.add_note("case", "from a")
-    b.add_note("case", "from b")
+    note(a, "from a")
+    note(b, "from b")
     engines[0].sync_once()
     engines[1].sync_once()
     (path_a,) = seg_files(station.root, a.device_id)
     (path_b,) = seg_files(station.root, b.device_id)
     seg_a = segments.parse_segment(path_a.read_bytes())
     seg_b = segments.parse_segment(path_b.read_bytes())
+    assert len(seg_a.body) == len(seg_b.body)  # same sizes: only the signature can tell
     swapped = (
         segments.MAGIC
         + struct.pack(">I", len(seg_a.header_bytes))
@@ -201,20 +230,20 @@ def test_header_swapped_between_devices_is_rejected(station, trio):
     result = engines[2].sync_once()
     assert result["rejected"] == 1
     assert alarm_reasons(c) == ["bad_signature"]
-    assert c.known_seqs().get(a.device_id, 0) == 0 and c.known_seqs()[b.device_id] == 1
+    assert c.known_seqs().get(a.device_id, 0) == 0 and c.known_seqs()[b.device_id] == BASE + 1
 
 
 def test_whole_segment_moved_to_another_device_is_rejected(station, trio):
     notebooks, engines = trio
     a, b, c = notebooks
-    a.add_note("case", "from a")
+    note(a, "from a")
     engines[0].sync_once()
     (path_a,) = seg_files(station.root, a.device_id)
     (station.root / "log" / b.device_id).mkdir(parents=True, exist_ok=True)
     shutil.copy(path_a, station.root / "log" / b.device_id / path_a.name)
     engines[2].sync_once()
     assert alarm_reasons(c) == ["misplaced"]
-    assert c.known_seqs().get(b.device_id, 0) == 0 and c.known_seqs()[a.device_id] == 1
+    assert c.known_seqs().get(b.device_id, 0) == 0 and c.known_seqs()[a.device_id] == BASE + 1
 
 
 def test_replayed_segment_is_rejected(station, trio):
@@ -223,20 +252,20 @@ def test_replayed_segment_is_rejected(station, trio):
     files = _publish_one(station, trio, count=4)  # segments at seq 1 and 4
     engines[2].sync_once()
     # an old segment copied under the next name
-    shutil.copy(files[0], files[0].parent / segment_name(5))
+    shutil.copy(files[0], files[0].parent / segment_name(BASE + 4 + 1))
     engines[2].sync_once()
     assert alarm_reasons(c) == ["misplaced"]
-    assert c.known_seqs()[a.device_id] == 4
+    assert c.known_seqs()[a.device_id] == BASE + 4
 
 
 def test_forked_chain_is_rejected(station, trio):
     """A validly signed segment that does not chain to the previous one (a replay of a fork)."""
     notebooks, engines = trio
     a, b, c = notebooks
-    a.add_note("case", "one")
+    note(a, "one")
     engines[0].sync_once()
-    a.add_note("case", "two")
-    ops = a.ops_from(a.device_id, 1)
+    note(a, "two")
+    ops = a.ops_from(a.device_id, BASE + 1)
     keys = engines[0].station().epoch_keys(a.device_id, a.device_exchange_key())
     data = segments.encode_segment(
         ops,
@@ -246,17 +275,18 @@ def test_forked_chain_is_rejected(station, trio):
         prev_segment_hash="ab" * 32,
         signing_key=a.device_signing_key(),
     )
-    (station.root / "log" / a.device_id / segment_name(2)).write_bytes(data)
+    (station.root / "log" / a.device_id / segment_name(BASE + 2)).write_bytes(data)
     engines[2].sync_once()
     assert alarm_reasons(c) == ["replayed"]
-    assert c.known_seqs()[a.device_id] == 1
+    assert c.known_seqs()[a.device_id] == BASE + 1
 
 
-def test_unknown_signer_is_rejected(station, trio, fake_notebooks):
-    notebooks, engines = trio
-    c = notebooks[2]
-    (stranger,) = fake_notebooks(1)
-    stranger.add_note("case", "sneaky")
+def test_unknown_signer_is_rejected(station, trio, notebooks):
+    laptops, engines = trio
+    c = laptops[2]
+    (stranger,) = notebooks(1)
+    case = stranger.create_case("incident", {"title": "not a member"})
+    stranger.add_entry(case.id, "note", "sneaky")
     data = segments.encode_segment(
         stranger.ops_from(stranger.device_id, 0),
         station=engines[0].station().station_id,
@@ -302,19 +332,19 @@ def test_deleted_tail_is_noticed_and_republished(station, trio):
     engines[0].sync_once()  # the writer notices and publishes its ops again
     assert alarm_reasons(a) == ["deleted_tail"]
     assert files[-1].exists()
-    a.add_note("case", "after")
+    note(a, "after")
     sync_all(engines)
     assert_converged(notebooks)
-    assert b.known_seqs()[a.device_id] == 5
+    assert b.known_seqs()[a.device_id] == BASE + 5
 
 
 def test_missing_marker_or_empty_share_deletes_nothing(station, trio, tmp_path):
     notebooks, engines = trio
     for notebook in notebooks:
-        notebook.add_note("case", "kept")
+        note(notebook, "kept")
     sync_all(engines)
     before = sorted(p.relative_to(station.root) for p in station.root.rglob("*"))
-    held = notebooks[0].fingerprint()
+    held = visible_state(notebooks[0])
     marker = station.root / "casebook-station.json"
     saved = marker.read_bytes()
     marker.unlink()
@@ -322,7 +352,7 @@ def test_missing_marker_or_empty_share_deletes_nothing(station, trio, tmp_path):
         engines[0].sync_once()
     marker.write_bytes(saved)
     assert sorted(p.relative_to(station.root) for p in station.root.rglob("*")) == before
-    assert notebooks[0].fingerprint() == held
+    assert visible_state(notebooks[0]) == held
     # an unmounted share: an empty mount point, or no folder at all
     moved = tmp_path / "away"
     station.root.rename(moved)
@@ -333,26 +363,26 @@ def test_missing_marker_or_empty_share_deletes_nothing(station, trio, tmp_path):
         engines[0].sync_once()
     station.root.rmdir()
     moved.rename(station.root)
-    assert notebooks[0].fingerprint() == held
+    assert visible_state(notebooks[0]) == held
     assert engines[0].sync_once()["rejected"] == 0
 
 
 def test_log_folder_vanishing_deletes_nothing(station, trio):
     notebooks, engines = trio
     for notebook in notebooks:
-        notebook.add_note("case", "kept")
+        note(notebook, "kept")
     sync_all(engines)
-    held = notebooks[1].fingerprint()
+    held = visible_state(notebooks[1])
     shutil.rmtree(station.root / "log")
     engines[1].sync_once()
-    assert notebooks[1].fingerprint() == held
+    assert visible_state(notebooks[1]) == held
 
 
 def test_late_files_and_wrong_times_change_nothing(station, trio):
     notebooks, engines = trio
     a, b, c = notebooks
     for n in range(5):
-        a.add_note("case", f"n{n}")
+        note(a, f"n{n}")
     engines[0].sync_once()
     for path in (station.root / "log").rglob("*.seg"):
         os.utime(path, (0, 0))  # times from 1970: coarse or wrong, they must not matter
@@ -366,12 +396,12 @@ def test_late_files_and_wrong_times_change_nothing(station, trio):
     assert alarm_reasons(c) == []
 
 
-def test_not_approved_is_an_authentication_error(station, fake_notebooks):
-    (notebook,) = fake_notebooks(1)
+def test_not_approved_is_an_authentication_error(station, notebooks):
+    (notebook,) = notebooks(1)
     engine = station.enrol(notebook, approve=False)
     with pytest.raises(AuthenticationError, match="not approved yet"):
         engine.sync_once()
-    (stranger,) = fake_notebooks(1)
+    (stranger,) = notebooks(1)
     with pytest.raises(AuthenticationError, match="not a member"):
         SyncEngine(stranger, station.root).sync_once()
     assert AuthenticationError.exit_code == 3
@@ -380,27 +410,27 @@ def test_not_approved_is_an_authentication_error(station, fake_notebooks):
 def test_revoked_laptop(station, trio, tmp_path):
     notebooks, engines = trio
     a, b, c = notebooks
-    a.add_note("case", "before revocation")
+    note(a, "before revocation")
     engines[0].sync_once()
     # a keeps working offline against its own copy of the share (a replica that is late)
     replica = tmp_path / "replica"
     shutil.copytree(station.root, replica)
     late_engine = SyncEngine(a, replica, segment_max_ops=3)
     station.revoke(a.device_id)
-    a.add_note("case", "after revocation")
+    note(a, "after revocation")
     late_engine.sync_once()
-    late = replica / "log" / a.device_id / segment_name(2)
+    late = replica / "log" / a.device_id / segment_name(BASE + 2)
     assert late.exists()
     with pytest.raises(AuthenticationError, match="revoked"):
         engines[0].sync_once()
     shutil.copy(late, station.root / "log" / a.device_id / late.name)  # arrives late
-    b.add_note("case", "new epoch")
+    note(b, "new epoch")
     engines[1].sync_once()
     result = engines[2].sync_once()
     assert result["rejected"] == 1
     assert alarm_reasons(c) == ["revoked_signer"]
-    assert c.known_seqs()[a.device_id] == 1
-    assert c.known_seqs()[b.device_id] == 1
+    assert c.known_seqs()[a.device_id] == BASE + 1
+    assert c.known_seqs()[b.device_id] == BASE + 1
     header = segments.parse_segment(seg_files(station.root, b.device_id)[0].read_bytes()).header
     assert header["epoch"] == 2
     assert 2 not in engines[0].station().epoch_keys(a.device_id, a.device_exchange_key())
@@ -414,8 +444,8 @@ def test_nothing_readable_on_the_share(station, trio):
         "李四-ledger-9b2c",
     ]
     for notebook, text in zip(notebooks, secrets_written, strict=False):
-        notebook.add_note("case", text)
-        notebook.set_field("case", "victim", text + " field")
+        note(notebook, text)
+        notebook.update_case(own_case(notebook), {"summary": text + " field"})
     sync_all(engines)
     assert_converged(notebooks)
     for path in station.root.rglob("*"):
@@ -430,28 +460,29 @@ def test_nothing_readable_on_the_share(station, trio):
 def test_crash_leftovers_of_publishing_are_recovered(station, trio):
     notebooks, engines = trio
     a, b, _ = notebooks
-    a.add_note("case", "one")
+    note(a, "one")
     # a crash after the write to tmp, before the rename: a stray file in a's staging
     staging = station.share.tmp_dir(a.device_id)
     staging.mkdir(parents=True, exist_ok=True)
     (staging / "dead.tmp").write_bytes(b"half a segment")
     # a crash after the rename, before the ops were marked sent
     engines[0].sync_once()
-    a.state.pop("sync.published")
-    a.add_note("case", "two")
+    forget_published(a)
+    note(a, "two")
     result = engines[0].sync_once()
     assert result["sent"] == 1  # only the new op: the first segment was adopted, not sent again
     assert list(staging.iterdir()) == []
     assert len(seg_files(station.root, a.device_id)) == 2
     engines[1].sync_once()
-    assert b.known_seqs()[a.device_id] == 2
+    assert b.known_seqs()[a.device_id] == BASE + 2
 
 
-def test_attachments_travel_as_blobs(station, trio):
+def test_attachments_travel_as_blobs(station, trio, tmp_path):
     notebooks, engines = trio
     a, b, _ = notebooks
-    content = b"JPEG" + os.urandom(5000)
-    attachment_id = a.attach("case", content)
+    photo = tmp_path / "photo.jpg"
+    photo.write_bytes(b"JPEG" + os.urandom(5000))
+    attachment_id = a.attach(own_case(a), photo).id
     engines[0].sync_once()
     blob = station.share.blob_path(attachment_id)
     assert blob.exists()
@@ -466,8 +497,9 @@ def test_attachments_travel_as_blobs(station, trio):
 
 def test_progress_is_reported(trio):
     notebooks, engines = trio
+    engines[1].sync_once()  # b's own BASE ops are out: its next sync only reads
     for n in range(7):
-        notebooks[0].add_note("case", f"n{n}")
+        note(notebooks[0], f"n{n}")
     engines[0].sync_once()
     calls = []
     engines[1].sync_once(progress=lambda done, total: calls.append((done, total)))
@@ -479,7 +511,7 @@ def test_scan_classifies_without_applying(station, trio):
     _publish_one(station, trio, count=4)
     statuses = engines[1].scan()
     assert [s.state for s in statuses] == ["ready", "ready"]
-    assert notebooks[1].known_seqs() == {}
+    assert notebooks[0].device_id not in notebooks[1].known_seqs()
     engines[1].sync_once()
     assert {s.state for s in engines[1].scan()} == {APPLIED}
     assert REJECTED not in {s.state for s in engines[1].scan()}
@@ -492,14 +524,14 @@ def test_segment_under_an_epoch_not_held_yet_is_pending(station, trio, tmp_path)
     key_file = station.share.key_path(2, c.device_id)
     held_back = tmp_path / "late.key"
     key_file.rename(held_back)  # the replicator has not brought c's new key yet
-    b.add_note("case", "under epoch 2")
+    note(b, "under epoch 2")
     engines[1].sync_once()
     result = engines[2].sync_once()
     assert result["pending_keys"] == 1 and result["received"] == 0
     assert c.alarms() == []
     held_back.rename(key_file)
     result = engines[2].sync_once()
-    assert result["pending_keys"] == 0 and result["received"] == 1
+    assert result["pending_keys"] == 0 and result["received"] == BASE + 1
 
 
 def test_segment_cut_again_after_crash_and_loss_is_read_again(station, trio):
@@ -507,18 +539,17 @@ def test_segment_cut_again_after_crash_and_loss_is_read_again(station, trio):
     and the writer cut it again with more ops under the same name: readers notice."""
     notebooks, engines = trio
     a, b, _ = notebooks
-    a.add_note("case", "one")
-    engines[0].sync_once()
+    engines[0].sync_once()  # a's first segment holds its BASE ops, room for one more
     engines[1].sync_once()
-    assert b.known_seqs()[a.device_id] == 1
-    a.state.pop("sync.published")  # the crash: published, never recorded
+    assert b.known_seqs()[a.device_id] == BASE
+    forget_published(a)  # the crash: published, never recorded
     (path,) = seg_files(station.root, a.device_id)
     path.unlink()  # ... and lost from the share
-    a.add_note("case", "two")
+    note(a, "one")
     engines[0].sync_once()
-    assert segments.parse_segment(path.read_bytes()).last_seq == 2  # same name, more ops
+    assert segments.parse_segment(path.read_bytes()).last_seq == BASE + 1  # same name, more ops
     engines[1].sync_once()
-    assert b.known_seqs()[a.device_id] == 2
-    a.add_note("case", "three")
+    assert b.known_seqs()[a.device_id] == BASE + 1
+    note(a, "two")
     sync_all(engines)
     assert_converged(notebooks)

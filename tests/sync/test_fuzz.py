@@ -1,10 +1,13 @@
-"""Model-based fuzz: five or more laptops, one share, random edits, notes, syncs, crashes,
+"""Model-based fuzz: five real notebooks, one share, random edits, notes, syncs, crashes,
 clock skew, and files dropped, duplicated and delivered out of order.
 
 Crashes here are in-process: an exception thrown at a publish or apply step stands for a
 power cut (the notebook keeps what it committed, the engine object is thrown away). Real
-``kill -9`` is in ``test_crash.py``. The bounded runs are in the default suite; the long runs
-are marked ``slow`` (``make test-slow``) and sized by ``CASEBOOK_FUZZ_EXAMPLES``.
+``kill -9`` is in ``test_crash.py``. The bounded run is in the default suite; the long run is
+marked ``slow`` (``make test-slow``) and sized by ``CASEBOOK_FUZZ_EXAMPLES``.
+
+Each example starts from copies of the session's template notebooks (see
+``support.NotebookTemplates``), so an example costs no scrypt.
 """
 
 from __future__ import annotations
@@ -24,8 +27,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from .fake_notebook import FakeNotebook
-from .support import visible_state
+from .support import NotebookTemplates, visible_state
 
 DEVICES = 5
 EXPECTED_ALARMS = {"deleted_tail"}  # the writer's own head was dropped: it publishes again
@@ -35,45 +37,28 @@ class Crash(BaseException):
     """Stands for the process dying at this point."""
 
 
-class FakeLaptop:
-    def __init__(self, root: Path, index: int) -> None:
-        self.notebook = FakeNotebook(root / f"nb{index}", officer_id=f"o{index}")
+class Laptop:
+    """A real casebook.Notebook in this process, and the skew of this laptop's clock.
 
-    def note(self, text: str) -> None:
-        self.notebook.add_note("case", text)
+    The skew applies to what the officer writes (the ops' timestamps), through the one place
+    that reads the clock (``CASEBOOK_CLOCK_OFFSET``).
+    """
 
-    def edit(self, value: str) -> None:
-        self.notebook.set_field("case", "summary", value)
-
-    def skew(self, seconds: int) -> None:
-        self.notebook.clock_offset_ms = seconds * 1000
-
-    def digest(self):
-        return self.notebook.fingerprint(), self.notebook.fields()
-
-    def close(self) -> None:
-        pass
-
-
-class RealLaptop:
-    """A real casebook.Notebook in this process."""
-
-    case_id: str | None = None
-
-    def __init__(self, root: Path, index: int) -> None:
-        from casebook import Notebook
-
-        self.notebook = Notebook.create(
-            root / f"nb{index}", "fuzz", officer_id=f"o{index}", officer_name=f"o{index}", unit="U"
-        )
+    def __init__(self, templates: NotebookTemplates, index: int, root: Path) -> None:
+        self.notebook = templates.copy(index, root / f"laptop{index}")
+        self.case_id: str | None = None
         self.offset = 0
 
     def _with_clock(self, action) -> None:
+        saved = os.environ.get("CASEBOOK_CLOCK_OFFSET")
         os.environ["CASEBOOK_CLOCK_OFFSET"] = str(self.offset)
         try:
             action()
         finally:
-            os.environ.pop("CASEBOOK_CLOCK_OFFSET", None)
+            if saved is None:
+                os.environ.pop("CASEBOOK_CLOCK_OFFSET", None)
+            else:
+                os.environ["CASEBOOK_CLOCK_OFFSET"] = saved
 
     def note(self, text: str) -> None:
         self._with_clock(lambda: self.notebook.add_entry(self.case_id, "note", text))
@@ -92,7 +77,7 @@ class RealLaptop:
 
 
 class ShareFuzz(RuleBasedStateMachine):
-    laptop_class: type = FakeLaptop
+    templates: NotebookTemplates  # set by the test, from the session's fixture
 
     def __init__(self) -> None:
         super().__init__()
@@ -103,7 +88,7 @@ class ShareFuzz(RuleBasedStateMachine):
         self.limbo = self.root / "limbo"
         self.limbo.mkdir()
         station, self.admin = Station.create(self.share, "admin", writer="setup")
-        self.laptops = [self.laptop_class(self.root, i) for i in range(DEVICES)]
+        self.laptops = [Laptop(self.templates, i, self.root) for i in range(DEVICES)]
         self.engines = []
         for laptop in self.laptops:
             engine = SyncEngine(laptop.notebook, self.share.root, segment_max_ops=3)
@@ -115,15 +100,16 @@ class ShareFuzz(RuleBasedStateMachine):
             )
             member_station.approve(nb.device_id, self.admin, writer="setup")
             self.engines.append(engine)
-        if self.laptop_class is RealLaptop:
-            case = self.laptops[0].notebook.create_case("incident", {"title": "fuzz"})
-            RealLaptop.case_id = case.id
-            for engine in self.engines + self.engines[:1]:
-                engine.sync_once()
+        # one case that every laptop holds before the rules write notes and edits in it
+        case = self.laptops[0].notebook.create_case("incident", {"title": "fuzz"})
+        for laptop in self.laptops:
+            laptop.case_id = case.id
+        for engine in self.engines + self.engines[:1]:
+            engine.sync_once()
         self.written = {i: 0 for i in range(DEVICES)}
         self.counter = 0
 
-    def teardown(self) -> None:
+    def close(self) -> None:
         try:
             for laptop in self.laptops:
                 laptop.close()
@@ -282,55 +268,30 @@ class ShareFuzz(RuleBasedStateMachine):
                 assert known.get(other.notebook.device_id, 0) == self.own_seq(other_index)
             assert laptop.notebook.waiting_count() == 0
 
-
-class FakeShareFuzz(ShareFuzz):
-    laptop_class = FakeLaptop
-
     def teardown(self) -> None:
         try:
             self.check_convergence()
         finally:
-            super().teardown()
-
-
-class RealShareFuzz(ShareFuzz):
-    laptop_class = RealLaptop
-
-    def teardown(self) -> None:
-        try:
-            self.check_convergence()
-        finally:
-            super().teardown()
+            self.close()
 
 
 FAST = dict(deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
 
 
-def test_fuzz_bounded_in_memory_notebooks():
-    settings_ = settings(max_examples=100, stateful_step_count=50, **FAST)
-    FakeShareFuzz.TestCase.settings = settings_
-    FakeShareFuzz.TestCase().runTest()
+def run_fuzz(templates: NotebookTemplates, examples: int, steps: int) -> None:
+    ShareFuzz.templates = templates
+    ShareFuzz.TestCase.settings = settings(max_examples=examples, stateful_step_count=steps, **FAST)
+    ShareFuzz.TestCase().runTest()
 
 
-def test_fuzz_bounded_real_notebooks():
-    settings_ = settings(max_examples=4, stateful_step_count=25, **FAST)
-    RealShareFuzz.TestCase.settings = settings_
-    RealShareFuzz.TestCase().runTest()
-
-
-@pytest.mark.slow
-def test_fuzz_long_in_memory_notebooks():
-    examples = int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "1000"))
-    FakeShareFuzz.TestCase.settings = settings(
-        max_examples=examples, stateful_step_count=80, **FAST
-    )
-    FakeShareFuzz.TestCase().runTest()
+def test_fuzz_bounded(notebook_templates):
+    run_fuzz(notebook_templates, examples=20, steps=40)
 
 
 @pytest.mark.slow
-def test_fuzz_long_real_notebooks():
-    examples = int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "1000")) // 10
-    RealShareFuzz.TestCase.settings = settings(
-        max_examples=examples, stateful_step_count=60, **FAST
+def test_fuzz_long(notebook_templates):
+    run_fuzz(
+        notebook_templates,
+        examples=int(os.environ.get("CASEBOOK_FUZZ_EXAMPLES", "100")),
+        steps=60,
     )
-    RealShareFuzz.TestCase().runTest()

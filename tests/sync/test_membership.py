@@ -43,13 +43,14 @@ def test_admin_key_needs_the_admin_passphrase(station):
         fresh.unlock_admin("wrong")
 
 
-def test_join_and_approve(station, fake_notebooks):
-    (notebook,) = fake_notebooks(1)
+def test_join_and_approve(station, notebooks):
+    (notebook,) = notebooks(1)
     station.enrol(notebook, approve=False)
     fresh = Station(station.share)
     assert notebook.device_id not in fresh.members()
     request = fresh.join_request(notebook.device_id)
-    assert request["officer"]["officer_id"] == "officer0"
+    assert request["officer"] == notebook.officer
+    assert request["officer"]["officer_id"] == "o0"
     member = fresh.approve(notebook.device_id, station.admin, writer="setup")
     assert fresh.members()[notebook.device_id] == member
     assert fresh.epoch_keys(notebook.device_id, notebook.device_exchange_key()).keys() == {1}
@@ -57,10 +58,10 @@ def test_join_and_approve(station, fake_notebooks):
         fresh.approve("ee" * 16, station.admin, writer="setup")
 
 
-def test_forged_member_file_is_not_a_member(station, fake_notebooks):
+def test_forged_member_file_is_not_a_member(station, notebooks):
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-    (notebook,) = fake_notebooks(1)
+    (notebook,) = notebooks(1)
     body = {
         "station": station.station.station_id,
         "device": notebook.device_id,
@@ -75,14 +76,17 @@ def test_forged_member_file_is_not_a_member(station, fake_notebooks):
     assert [p.reason for p in fresh.problems] == ["forged_member"]
 
 
-def test_revoke_cuts_off_and_starts_a_new_epoch(station, fake_notebooks):
-    a, b, c = fake_notebooks(3)
+def test_revoke_cuts_off_and_starts_a_new_epoch(station, notebooks):
+    a, b, c = notebooks(3)
     engines = [station.enrol(n) for n in (a, b, c)]
-    a.add_note("c1", "x")
-    a.add_note("c1", "y")
+    case = a.create_case("incident", {"title": "c1"})
+    a.add_entry(case.id, "note", "x")
+    a.add_entry(case.id, "note", "y")
     engines[0].sync_once()
+    written = a.known_seqs()[a.device_id]  # its officer profile, the case, two notes
+    assert written == 4
     revocation = station.revoke(a.device_id)
-    assert revocation.last_seq == 2 and revocation.new_epoch == 2
+    assert revocation.last_seq == written and revocation.new_epoch == 2
     fresh = Station(station.share)
     assert fresh.epoch_keys(b.device_id, b.device_exchange_key()).keys() == {1, 2}
     assert fresh.epoch_keys(a.device_id, a.device_exchange_key()).keys() == {1}
@@ -90,13 +94,13 @@ def test_revoke_cuts_off_and_starts_a_new_epoch(station, fake_notebooks):
     with pytest.raises(InvalidInputError, match="revoked"):
         fresh.approve(a.device_id, station.admin, writer="setup")
     # a member approved later receives every epoch
-    (d,) = fake_notebooks(1)
+    (d,) = notebooks(1)
     station.enrol(d)
     assert fresh.epoch_keys(d.device_id, d.device_exchange_key()).keys() == {1, 2}
 
 
-def test_marker_from_another_station_is_refused(station, tmp_path, fake_notebooks):
-    (notebook,) = fake_notebooks(1)
+def test_marker_from_another_station_is_refused(station, tmp_path, notebooks):
+    (notebook,) = notebooks(1)
     engine = station.enrol(notebook)
     other = Station.create(StationShare(tmp_path / "other"), ADMIN_PASSPHRASE, writer="setup")[0]
     (station.root / "casebook-station.json").unlink()

@@ -32,10 +32,8 @@ def conflict_view(notebook, case_id):
 
 
 @pytest.mark.parametrize("order", ["a_first", "b_first", "observer_reversed"])
-def test_concurrent_edits_keep_one_winner_and_the_conflict(
-    station, real_notebooks, order, tmp_path
-):
-    a, b, c = real_notebooks(3)
+def test_concurrent_edits_keep_one_winner_and_the_conflict(station, notebooks, order, tmp_path):
+    a, b, c = notebooks(3)
     engines = [station.enrol(n) for n in (a, b, c)]
     case = a.create_case("incident", {"title": "Theft at the market", "summary": "first"})
     converge(engines[:2], rounds=1)
@@ -80,8 +78,8 @@ def test_concurrent_edits_keep_one_winner_and_the_conflict(
     assert_same_state([a, b, c])
 
 
-def test_notes_from_skewed_clocks_all_arrive(station, real_notebooks, monkeypatch):
-    a, b, c = real_notebooks(3)
+def test_notes_from_skewed_clocks_all_arrive(station, notebooks, monkeypatch):
+    a, b, c = notebooks(3)
     engines = [station.enrol(n) for n in (a, b, c)]
     case = a.create_case("incident", {"title": "Missing bicycle"})
     converge(engines)
@@ -104,8 +102,8 @@ def test_notes_from_skewed_clocks_all_arrive(station, real_notebooks, monkeypatc
     assert_same_state([a, b, c])
 
 
-def test_attachments_are_fetched_as_encrypted_blobs(station, real_notebooks, tmp_path):
-    a, b = real_notebooks(2)
+def test_attachments_are_fetched_as_encrypted_blobs(station, notebooks, tmp_path):
+    a, b = notebooks(2)
     engines = [station.enrol(n) for n in (a, b)]
     photo = tmp_path / "scene.jpg"
     content = b"\xff\xd8\xff" + b"DISTINCTIVE-PHOTO-BYTES" * 2000
@@ -118,8 +116,8 @@ def test_attachments_are_fetched_as_encrypted_blobs(station, real_notebooks, tmp
     assert blob.exists() and b"DISTINCTIVE-PHOTO-BYTES" not in blob.read_bytes()
 
 
-def test_nothing_readable_on_the_share_with_real_notebooks(station, real_notebooks):
-    a, b = real_notebooks(2)
+def test_nothing_readable_on_the_share_with_real_notebooks(station, notebooks):
+    a, b = notebooks(2)
     engines = [station.enrol(n) for n in (a, b)]
     distinctive = ["张三", "DISTINCTIVE-VICTIM-4471", "13912345678", "Xinjiekou-Road-88"]
     case = a.create_case(
@@ -142,10 +140,10 @@ def test_nothing_readable_on_the_share_with_real_notebooks(station, real_noteboo
                 assert text.encode() not in data, path
 
 
-def test_attachment_fetched_only_when_a_case_needs_it(station, real_notebooks, tmp_path):
+def test_attachment_fetched_only_when_a_case_needs_it(station, notebooks, tmp_path):
     from casebook.sync.engine import SyncEngine
 
-    a, b = real_notebooks(2)
+    a, b = notebooks(2)
     engine_a = station.enrol(a)
     station.enrol(b)
     lazy_b = SyncEngine(b, station.root, fetch_attachments=False)

@@ -24,8 +24,8 @@ def start(watcher: SyncWatcher) -> threading.Thread:
     return thread
 
 
-def test_a_change_on_the_share_wakes_the_sync(station, fake_notebooks):
-    a, b = fake_notebooks(2)
+def test_a_change_on_the_share_wakes_the_sync(station, notebooks):
+    a, b = notebooks(2)
     engine_a, engine_b = station.enrol(a), station.enrol(b)
     results = []
     # the rescan interval is far longer than the test: only the observer can wake it
@@ -35,18 +35,20 @@ def test_a_change_on_the_share_wakes_the_sync(station, fake_notebooks):
     thread = start(watcher)
     try:
         assert wait_for(lambda: len(results) >= 1)
-        a.add_note("case", "hello")
+        case = a.create_case("incident", {"title": "hello"})
+        a.add_entry(case.id, "note", "hello")
         engine_a.sync_once()
-        assert wait_for(lambda: b.known_seqs().get(a.device_id) == 1)
+        written = a.known_seqs()[a.device_id]
+        assert wait_for(lambda: b.known_seqs().get(a.device_id) == written)
     finally:
         watcher.stop()
         thread.join(10)
     assert not thread.is_alive()
-    assert any(r["received"] == 1 for r in results)
+    assert any(r["received"] == written for r in results)
 
 
-def test_sync_resumes_when_the_share_comes_back(station, fake_notebooks, tmp_path):
-    a, b = fake_notebooks(2)
+def test_sync_resumes_when_the_share_comes_back(station, notebooks, tmp_path):
+    a, b = notebooks(2)
     engine_a, engine_b = station.enrol(a), station.enrol(b)
     errors = []
     watcher = SyncWatcher(
@@ -58,18 +60,21 @@ def test_sync_resumes_when_the_share_comes_back(station, fake_notebooks, tmp_pat
         station.root.rename(away)  # the network folder goes away
         assert wait_for(lambda: any(isinstance(e, ShareUnavailableError) for e in errors))
         away.rename(station.root)
-        a.add_note("case", "written while the share was away")
+        case = a.create_case("incident", {"title": "away"})
+        a.add_entry(case.id, "note", "written while the share was away")
         engine_a.sync_once()
-        assert wait_for(lambda: b.known_seqs().get(a.device_id) == 1)
+        written = a.known_seqs()[a.device_id]
+        assert wait_for(lambda: b.known_seqs().get(a.device_id) == written)
     finally:
         watcher.stop()
         thread.join(10)
     assert not thread.is_alive()
-    assert b.fingerprint()[a.device_id] == a.fingerprint()[a.device_id]
+    # the chain hash of a's last op covers every op before it
+    assert b.op_hash(a.device_id, written) == a.op_hash(a.device_id, written)
 
 
-def test_max_passes_for_a_bounded_run(station, fake_notebooks):
-    (a,) = fake_notebooks(1)
+def test_max_passes_for_a_bounded_run(station, notebooks):
+    (a,) = notebooks(1)
     results = []
     SyncWatcher(station.enrol(a), interval=0.01, on_result=results.append).run(max_passes=3)
     assert len(results) == 3
