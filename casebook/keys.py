@@ -2,11 +2,11 @@
 
 A random 256-bit *data key* encrypts the notebook (SQLCipher raw key). The officer's
 passphrase derives, through scrypt (n = 2**17, r = 8, p = 1), a key-encryption key that wraps
-the data key with AES-256-GCM. Changing the passphrase re-wraps the data key only. An
-optional recovery copy of the data key is wrapped to the station's X25519 public key.
+the data key with AES-256-GCM. Changing the passphrase re-wraps the data key only. Sync wraps station keys to a member's
+X25519 key with :func:`wrap_to_public_key`.
 
 The key file (``notebook.json``) holds no case data: format, device id, KDF parameters,
-salt and wrapped keys.
+salt and the wrapped key.
 """
 
 from __future__ import annotations
@@ -51,38 +51,43 @@ def derive_passphrase_key(passphrase: str, salt: bytes, n: int, r: int, p: int) 
     return Scrypt(salt=salt, length=32, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
-def derive_subkey(secret: bytes, purpose: str, salt: bytes = b"") -> bytes:
-    """HKDF-SHA256 a 256-bit key for one purpose from a shared or master secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None,
-                info=purpose.encode("utf-8")).derive(secret)
+def derive_subkey(secret: bytes, purpose: str | bytes, salt: bytes = b"") -> bytes:
+    """HKDF-SHA256 a 256-bit key for one purpose (the HKDF info) from a shared or master secret."""
+    info = purpose.encode("utf-8") if isinstance(purpose, str) else purpose
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt or None, info=info).derive(secret)
 
 
-def seal_to_public_key(public_key: X25519PublicKey, plaintext: bytes, purpose: str) -> dict[str, str]:
-    """Encrypt to an X25519 public key: ephemeral ECDH, HKDF, AES-256-GCM."""
+WRAP_INFO_PREFIX = b"casebook key wrap/1\n"
+
+
+def wrap_to_public_key(secret: bytes, recipient_public: bytes, context: bytes) -> dict[str, str]:
+    """Encrypt ``secret`` for the holder of an X25519 key: ephemeral ECDH, HKDF-SHA256 (salt:
+    both public keys; info: ``context``), AES-256-GCM with ``context`` as associated data.
+
+    :returns: ``{"ephemeral", "nonce", "ciphertext"}`` as hex.
+    """
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes_raw()
-    shared = ephemeral.exchange(public_key)
-    key = derive_subkey(shared, purpose, salt=ephemeral_public + public_key.public_bytes_raw())
+    shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
+    key = derive_subkey(shared, WRAP_INFO_PREFIX + context, salt=ephemeral_public + recipient_public)
     nonce = os.urandom(12)
-    ciphertext = AESGCM(key).encrypt(nonce, plaintext, purpose.encode("utf-8"))
-    return {"ephemeral_public_key": b64e(ephemeral_public), "nonce": b64e(nonce),
-            "ciphertext": b64e(ciphertext)}
+    return {"ephemeral": ephemeral_public.hex(), "nonce": nonce.hex(),
+            "ciphertext": AESGCM(key).encrypt(nonce, secret, context).hex()}
 
 
-def open_sealed(private_key: X25519PrivateKey, sealed: dict[str, str], purpose: str) -> bytes:
-    """Decrypt what :func:`seal_to_public_key` produced.
+def unwrap_with_private_key(wrapped: dict[str, str], private_key: X25519PrivateKey, context: bytes) -> bytes:
+    """Open what :func:`wrap_to_public_key` made.
 
-    :raises IntegrityError: when the box was not made for this key or was altered.
+    :raises IntegrityError: not made for this key and context, altered, or malformed.
     """
-    ephemeral_public = b64d(sealed["ephemeral_public_key"])
-    shared = private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
-    own_public = private_key.public_key().public_bytes_raw()
-    key = derive_subkey(shared, purpose, salt=ephemeral_public + own_public)
     try:
-        return AESGCM(key).decrypt(b64d(sealed["nonce"]), b64d(sealed["ciphertext"]),
-                                   purpose.encode("utf-8"))
-    except InvalidTag as error:
-        raise IntegrityError(_("A sealed key could not be opened: wrong key or altered data.")) from error
+        ephemeral_public = bytes.fromhex(wrapped["ephemeral"])
+        shared = private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
+        own_public = private_key.public_key().public_bytes_raw()
+        key = derive_subkey(shared, WRAP_INFO_PREFIX + context, salt=ephemeral_public + own_public)
+        return AESGCM(key).decrypt(bytes.fromhex(wrapped["nonce"]), bytes.fromhex(wrapped["ciphertext"]), context)
+    except (InvalidTag, KeyError, ValueError, TypeError) as error:
+        raise IntegrityError(_("A wrapped key could not be opened: wrong key or altered data.")) from error
 
 
 @dataclass
@@ -92,7 +97,6 @@ class KeyFile:
     device_id: str
     kdf: dict[str, Any]
     wrapped_key: dict[str, str]
-    recovery: dict[str, str] | None = None
 
     @property
     def associated_data(self) -> bytes:
@@ -134,15 +138,11 @@ class KeyFile:
         except InvalidTag as error:
             raise AuthenticationError(_("Wrong passphrase.")) from error
 
-    def set_recovery(self, data_key: bytes, station_public_key: X25519PublicKey) -> None:
-        """Keep a copy of the data key that the station's private key can open."""
-        self.recovery = seal_to_public_key(station_public_key, data_key, "casebook-recovery")
-
     # -- file ----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
         return {"format": FORMAT, "version": FORMAT_VERSION, "device_id": self.device_id,
-                "kdf": self.kdf, "wrapped_key": self.wrapped_key, "recovery": self.recovery}
+                "kdf": self.kdf, "wrapped_key": self.wrapped_key}
 
     def save(self, folder: Path) -> None:
         """Write atomically: a crash leaves the old or the new file, never half of one."""
@@ -168,7 +168,7 @@ class KeyFile:
             raise IntegrityError(_("Unknown notebook format in {path}.").format(path=path))
         try:
             return cls(device_id=str(data["device_id"]), kdf=dict(data["kdf"]),
-                       wrapped_key=dict(data["wrapped_key"]), recovery=data.get("recovery"))
+                       wrapped_key=dict(data["wrapped_key"]))
         except (KeyError, TypeError) as error:
             raise IntegrityError(_("The notebook key file is damaged: {path}").format(path=path)) from error
 

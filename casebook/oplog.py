@@ -29,9 +29,14 @@ def canonical_json(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 
+def canonical_bytes(value: Any) -> bytes:
+    """:func:`canonical_json` as UTF-8 bytes: what is hashed, signed and used as associated data."""
+    return canonical_json(value).encode("utf-8")
+
+
 def op_hash(op: Op) -> str:
     """sha256 of the canonical op; the next op of the device carries it as ``prev_hash``."""
-    return hashlib.sha256(canonical_json(op).encode("utf-8")).hexdigest()
+    return hashlib.sha256(canonical_bytes(op)).hexdigest()
 
 
 def covers(op: Op, device_id: str, seq: int) -> bool:

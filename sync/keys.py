@@ -1,6 +1,7 @@
-"""Signatures, key wrapping and the sealed admin key: the one place sync derives keys.
+"""Signatures, key wrapping and the sealed admin key.
 
-Only primitives from the ``cryptography`` package are used, each for its usual job:
+Key derivation and wrapping themselves are the core's (:mod:`casebook.keys`): the same scrypt
+and HKDF serve the notebook and the station. Only primitives from the ``cryptography`` package are used, each for its usual job:
 
 * Ed25519 signs every file a laptop must trust (marker, members, key files, cut-offs,
   segments). Each kind of document signs a different *purpose* prefix, so a signature made
@@ -18,15 +19,15 @@ import os
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
-from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X25519PublicKey
+from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 
 from casebook.errors import AuthenticationError, IntegrityError
 from casebook.i18n import _
+from casebook.keys import derive_passphrase_key, unwrap_with_private_key, wrap_to_public_key
+from casebook.oplog import canonical_bytes
 
 SCRYPT_N = 2**17
 SCRYPT_R = 8
@@ -38,11 +39,6 @@ RAW = serialization.Encoding.Raw
 RAW_PUBLIC = serialization.PublicFormat.Raw
 RAW_PRIVATE = serialization.PrivateFormat.Raw
 NO_ENCRYPTION = serialization.NoEncryption()
-
-
-def canonical_json(value: Any) -> bytes:
-    """The one byte form of a JSON value that gets signed: sorted keys, no spaces, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
 
 
 # --- key objects -------------------------------------------------------------------------
@@ -86,7 +82,7 @@ def verifier(public: str) -> Ed25519PublicKey:
 
 def sign_document(purpose: str, body: dict[str, Any], key: Ed25519PrivateKey) -> dict[str, Any]:
     """``{"purpose", "body", "signature"}`` where the signature covers purpose and body."""
-    message = purpose.encode() + b"\n" + canonical_json(body)
+    message = purpose.encode() + b"\n" + canonical_bytes(body)
     return {"purpose": purpose, "body": body, "signature": key.sign(message).hex()}
 
 
@@ -101,7 +97,7 @@ def verify_document(data: bytes | dict[str, Any], purpose: str, public: str) -> 
     document = parse_document(data)
     if document.get("purpose") != purpose:
         raise IntegrityError(_("A {purpose} document was expected.").format(purpose=purpose))
-    message = purpose.encode() + b"\n" + canonical_json(document["body"])
+    message = purpose.encode() + b"\n" + canonical_bytes(document["body"])
     try:
         verifier(public).verify(bytes.fromhex(document["signature"]), message)
     except (InvalidSignature, ValueError, TypeError) as error:
@@ -137,17 +133,6 @@ def encode_document(document: dict[str, Any]) -> bytes:
 # --- wrapping an epoch key to a member --------------------------------------------------------
 
 
-def _wrapping_key(
-    shared: bytes, ephemeral_public: bytes, recipient_public: bytes, info: bytes
-) -> bytes:
-    return HKDF(
-        algorithm=hashes.SHA256(),
-        length=KEY_BYTES,
-        salt=ephemeral_public + recipient_public,
-        info=b"casebook key wrap/1\n" + info,
-    ).derive(shared)
-
-
 def wrap_key(secret: bytes, recipient_public_hex: str, context: dict[str, Any]) -> dict[str, Any]:
     """Encrypt ``secret`` so only the holder of the X25519 key ``recipient_public_hex`` reads it.
 
@@ -155,19 +140,7 @@ def wrap_key(secret: bytes, recipient_public_hex: str, context: dict[str, Any]) 
         moved to another file or epoch does not open.
     :returns: ``{"ephemeral", "nonce", "ciphertext"}`` as hex.
     """
-    recipient = X25519PublicKey.from_public_bytes(bytes.fromhex(recipient_public_hex))
-    ephemeral = X25519PrivateKey.generate()
-    ephemeral_public = ephemeral.public_key().public_bytes(RAW, RAW_PUBLIC)
-    info = canonical_json(context)
-    key = _wrapping_key(
-        ephemeral.exchange(recipient), ephemeral_public, bytes.fromhex(recipient_public_hex), info
-    )
-    nonce = os.urandom(NONCE_BYTES)
-    return {
-        "ephemeral": ephemeral_public.hex(),
-        "nonce": nonce.hex(),
-        "ciphertext": AESGCM(key).encrypt(nonce, secret, info).hex(),
-    }
+    return wrap_to_public_key(secret, bytes.fromhex(recipient_public_hex), canonical_bytes(context))
 
 
 def unwrap_key(
@@ -178,27 +151,14 @@ def unwrap_key(
     :raises IntegrityError: when it was not made for this key and context, or was altered.
     """
     try:
-        ephemeral_public = bytes.fromhex(wrapped["ephemeral"])
-        shared = private.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
-        own_public = private.public_key().public_bytes(RAW, RAW_PUBLIC)
-        info = canonical_json(context)
-        key = _wrapping_key(shared, ephemeral_public, own_public, info)
-        return AESGCM(key).decrypt(
-            bytes.fromhex(wrapped["nonce"]), bytes.fromhex(wrapped["ciphertext"]), info
-        )
-    except (InvalidTag, KeyError, ValueError, TypeError) as error:
+        return unwrap_with_private_key(wrapped, private, canonical_bytes(context))
+    except (IntegrityError, ValueError) as error:
         raise IntegrityError(
             _("A wrapped station key does not open with this laptop's key.")
         ) from error
 
 
 # --- the sealed admin key ---------------------------------------------------------------------
-
-
-def derive_passphrase_key(
-    passphrase: str, salt: bytes, n: int = SCRYPT_N, r: int = SCRYPT_R, p: int = SCRYPT_P
-) -> bytes:
-    return Scrypt(salt=salt, length=KEY_BYTES, n=n, r=r, p=p).derive(passphrase.encode("utf-8"))
 
 
 def seal_admin_keys(
@@ -211,7 +171,7 @@ def seal_admin_keys(
     plain = signing.private_bytes(RAW, RAW_PRIVATE, NO_ENCRYPTION) + exchange.private_bytes(
         RAW, RAW_PRIVATE, NO_ENCRYPTION
     )
-    aad = canonical_json({"purpose": "casebook-admin-key/1", "station": station_id})
+    aad = canonical_bytes({"purpose": "casebook-admin-key/1", "station": station_id})
     return {
         "format": "casebook-admin-key/1",
         "station": station_id,
@@ -234,7 +194,7 @@ def open_admin_keys(
         key = derive_passphrase_key(
             passphrase, bytes.fromhex(kdf["salt"]), kdf["n"], kdf["r"], kdf["p"]
         )
-        aad = canonical_json({"purpose": "casebook-admin-key/1", "station": sealed["station"]})
+        aad = canonical_bytes({"purpose": "casebook-admin-key/1", "station": sealed["station"]})
         plain = AESGCM(key).decrypt(
             bytes.fromhex(sealed["nonce"]), bytes.fromhex(sealed["ciphertext"]), aad
         )

@@ -30,7 +30,7 @@ from casebook.i18n import _
 from . import segments
 from .keys import (
     KEY_BYTES,
-    canonical_json,
+    canonical_bytes,
     encode_document,
     open_admin_keys,
     parse_document,
@@ -526,4 +526,4 @@ def parse_document_json(data: bytes) -> dict[str, Any]:
     return value
 
 
-__all__ = ["AdminKeys", "Member", "Revocation", "ShareProblem", "Station", "canonical_json"]
+__all__ = ["AdminKeys", "Member", "Revocation", "ShareProblem", "Station", "canonical_bytes"]

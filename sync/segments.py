@@ -35,7 +35,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 from casebook.i18n import _
 
-from .keys import canonical_json, verifier
+from .keys import canonical_bytes, verifier
 
 FORMAT = "casebook-segment/1"
 MAGIC = b"casebook-segment/1\n"
@@ -143,7 +143,7 @@ def encode_segment(
         range(seqs[0], seqs[0] + len(ops))
     ):
         raise ValueError("a segment holds consecutive ops of one device")
-    plain = canonical_json(ops)
+    plain = canonical_bytes(ops)
     nonce = synthetic_nonce(
         epoch_key, station, device, seqs[0], seqs[-1], epoch, prev_segment_hash, plain
     )
@@ -160,7 +160,7 @@ def encode_segment(
         "body_length": len(plain) + TAG_BYTES,
         "signature": SIGNATURE_ALGORITHM,
     }
-    header_bytes = canonical_json(header)
+    header_bytes = canonical_bytes(header)
     body = AESGCM(epoch_key).encrypt(nonce, plain, header_bytes)
     signed = MAGIC + struct.pack(">I", len(header_bytes)) + header_bytes + body
     return signed + signing_key.sign(signed)
@@ -184,7 +184,7 @@ def synthetic_nonce(
     message, which gives an identical ciphertext and reveals nothing new (the idea of SIV
     modes, with AES-256-GCM itself unchanged).
     """
-    context = canonical_json(
+    context = canonical_bytes(
         {
             "station": station,
             "device": device,
@@ -231,7 +231,7 @@ def parse_segment(data: bytes) -> Segment:
     _check_header(header)
     if header.get("signature") != SIGNATURE_ALGORITHM:
         raise SegmentRejected(UNSIGNED, _("segment is not signed"))
-    if canonical_json(header) != header_bytes:
+    if canonical_bytes(header) != header_bytes:
         raise SegmentRejected(CORRUPT, _("segment header is not in canonical form"))
     body_end = prefix + header_length + header["body_length"]
     total = body_end + SIGNATURE_BYTES

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from casebook.sync import segments
 from casebook.sync.engine import APPLIED, INCOMPLETE, REJECTED, SyncEngine
-from casebook.sync.keys import canonical_json
+from casebook.sync.keys import canonical_bytes
 from casebook.sync.share import ShareUnavailableError, segment_name
 
 from casebook.errors import AuthenticationError
@@ -309,7 +309,7 @@ def test_unsigned_segment_is_rejected(station, trio):
     (path,) = _publish_one(station, trio)
     segment = segments.parse_segment(path.read_bytes())
     header = {k: v for k, v in segment.header.items() if k != "signature"}
-    header_bytes = canonical_json(header)
+    header_bytes = canonical_bytes(header)
     path.write_bytes(
         segments.MAGIC
         + struct.pack(">I", len(header_bytes))

@@ -8,7 +8,7 @@ import struct
 
 import pytest
 from casebook.sync import segments
-from casebook.sync.keys import canonical_json, public_hex
+from casebook.sync.keys import canonical_bytes, public_hex
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 DEVICE = "ab" * 16
@@ -138,7 +138,7 @@ def test_unsigned_segment_is_rejected(signer, epoch_key):
     segment = segments.parse_segment(data)
     header = dict(segment.header)
     header["signature"] = "none"
-    header_bytes = canonical_json(header)
+    header_bytes = canonical_bytes(header)
     forged = (
         segments.MAGIC
         + struct.pack(">I", len(header_bytes))
@@ -150,7 +150,7 @@ def test_unsigned_segment_is_rejected(signer, epoch_key):
         segments.parse_segment(forged)
     assert error.value.reason == segments.UNSIGNED
     del header["signature"]
-    header_bytes = canonical_json(header)
+    header_bytes = canonical_bytes(header)
     forged = (
         segments.MAGIC
         + struct.pack(">I", len(header_bytes))
