@@ -184,9 +184,10 @@ class Notebook:
         self._case_types: dict[str, CaseType] = {}
         self._setting_specs: dict[str, SettingSpec] | None = None
         self._settings_cache: dict[str, Any] = {}
-        self._load_builtin_types()
         if self._load_plugins_flag:
             self._load_plugins()
+        else:
+            self._register_plugin_types()  # the built-in types only: the host is empty
 
     @property
     def is_locked(self) -> bool:
@@ -982,12 +983,11 @@ class Notebook:
     def recorded_reviews(self) -> list[ReviewResult]:
         """The last recorded review of every case (no plugin is called)."""
         results = []
+        rectified = {r[0]: r[1] for r in self._query("SELECT finding_id, note FROM rectifications")}
         for case_id, result, officer_id, unit in self._query(
                 "SELECT r.case_id, r.result, c.officer_id, c.unit FROM reviews r JOIN cases c ON c.case_id = r.case_id"
                 " WHERE c.deleted = 0"):
             data = json.loads(result)
-            rectified = {r[0]: r[1] for r in self._query("SELECT finding_id, note FROM rectifications WHERE case_id = ?",
-                                                         (case_id,))}
             findings = [Finding(**{**f, "rectified": f["id"] in rectified,
                                    "rectified_note": rectified.get(f["id"], "")}) for f in data["findings"]]
             results.append(ReviewResult(case_id=case_id, score=data["score"], findings=findings,

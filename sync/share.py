@@ -26,8 +26,9 @@ import hashlib
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from casebook.errors import IntegrityError, InvalidInputError
 from casebook.i18n import _
@@ -215,6 +216,27 @@ class StationShare:
         except (FileNotFoundError, NotADirectoryError, IsADirectoryError):
             return None
 
+    def _stage_and_link(self, final: Path, writer: str, fill: Callable[[BinaryIO], object]) -> bool:
+        """Write a file in the writer's ``tmp/`` folder, fsync it, and link it to ``final``
+        without ever overwriting. :returns: whether this call created ``final``."""
+        staging = self.tmp_dir(writer)
+        staging.mkdir(parents=True, exist_ok=True)
+        final.parent.mkdir(parents=True, exist_ok=True)
+        tmp = staging / f"{secrets.token_hex(8)}.tmp"
+        try:
+            with open(tmp, "xb") as handle:
+                fill(handle)
+                handle.flush()
+                os.fsync(handle.fileno())
+            created = self._link_no_overwrite(tmp, final)
+        finally:
+            try:
+                tmp.unlink()
+            except FileNotFoundError:
+                pass
+        _fsync_dir(final.parent)
+        return created
+
     def publish(self, final: Path, data: bytes, *, writer: str) -> bool:
         """Write ``data`` to ``final`` once: tmp, fsync, link without overwrite, read back.
 
@@ -235,23 +257,7 @@ class StationShare:
                     "{path} already exists on the share with other content; it was not overwritten."
                 ).format(path=final)
             )
-        staging = self.tmp_dir(writer)
-        staging.mkdir(parents=True, exist_ok=True)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = staging / f"{secrets.token_hex(8)}.tmp"
-        try:
-            with open(tmp, "xb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            created = self._link_no_overwrite(tmp, final)
-        finally:
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-        _fsync_dir(final.parent)
-        if not created:
+        if not self._stage_and_link(final, writer, lambda handle: handle.write(data)):
             return self.publish(final, data, writer=writer)
         if self.read_bytes(final) != data:
             raise IntegrityError(
@@ -275,24 +281,12 @@ class StationShare:
                     "{path} already exists on the share with other content; it was not overwritten."
                 ).format(path=final)
             )
-        staging = self.tmp_dir(writer)
-        staging.mkdir(parents=True, exist_ok=True)
-        final.parent.mkdir(parents=True, exist_ok=True)
-        tmp = staging / f"{secrets.token_hex(8)}.tmp"
-        try:
-            with open(source, "rb") as reader, open(tmp, "xb") as handle:
+        def copy(handle: BinaryIO) -> None:
+            with open(source, "rb") as reader:
                 while chunk := reader.read(COPY_CHUNK_BYTES):
                     handle.write(chunk)
-                handle.flush()
-                os.fsync(handle.fileno())
-            created = self._link_no_overwrite(tmp, final)
-        finally:
-            try:
-                tmp.unlink()
-            except FileNotFoundError:
-                pass
-        _fsync_dir(final.parent)
-        if not created:
+
+        if not self._stage_and_link(final, writer, copy):
             return self.publish_copy(final, source, writer=writer)
         if _sha256_file(final) != _sha256_file(source):
             raise IntegrityError(
