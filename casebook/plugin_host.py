@@ -123,6 +123,9 @@ class PluginHost:
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, LoadedPlugin] = {}
+        # hook name -> [(plugin name, function, argument names)]; hooks run for every case
+        # saved or imported, so pluggy's lists are read once (cleared on every registration).
+        self._impls: dict[str, list[tuple[str, Callable[..., Any], tuple[str, ...]]]] = {}
 
     # -- loading ------------------------------------------------------------------------
 
@@ -179,6 +182,7 @@ class PluginHost:
             return
         if plugin.enabled:
             try:
+                self._impls.clear()
                 self.pm.register(module, name=name)
             except (ValueError, pluggy.PluginValidationError) as error:
                 self._refuse(plugin, str(error))
@@ -187,6 +191,7 @@ class PluginHost:
         plugin.refused = reason
         plugin.errors.append(reason)
         if plugin.module is not None and self.pm.is_registered(plugin.module):
+            self._impls.clear()
             self.pm.unregister(plugin.module)
 
     def register_module(self, name: str, module: ModuleType, source: str = "test") -> None:
@@ -201,12 +206,14 @@ class PluginHost:
         Implementations receive only the arguments they name (so specs can grow).
         :returns: (plugin name, result) for each implementation that returned normally.
         """
-        caller = getattr(self.pm.hook, hook_name)
+        impls = self._impls.get(hook_name)
+        if impls is None:
+            impls = self._impls[hook_name] = [(impl.plugin_name, impl.function, tuple(impl.argnames))
+                                              for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls())]
         results: list[tuple[str, Any]] = []
-        for impl in reversed(caller.get_hookimpls()):
-            name = impl.plugin_name
+        for name, function, argnames in impls:
             try:
-                result = impl.function(**{arg: kwargs[arg] for arg in impl.argnames})
+                result = function(**{arg: kwargs[arg] for arg in argnames})
             except Exception as error:  # the guard: report, go on with the others
                 self.report_error(name, hook_name, error)
                 continue

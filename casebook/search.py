@@ -19,8 +19,17 @@ RANK_WINDOW = 5000
 
 
 def grams(text: str) -> str:
-    """The indexed form of a text: its letters, digits and ideographs, space-separated."""
-    return " ".join(filter(str.isalnum, text.lower()))
+    """A query term in indexed form: its letters, digits and ideographs, space-separated."""
+    return " ".join(filter(str.isalnum, text))
+
+
+def indexed_form(text: str) -> str:
+    """A text as it is indexed: every character its own token.
+
+    The tokenizer drops spaces and punctuation and folds case itself, so this needs no
+    filtering of its own (it is the hot path of a bulk import).
+    """
+    return " ".join(text)
 
 
 def match_expression(query: str) -> str | None:
@@ -33,11 +42,19 @@ def match_expression(query: str) -> str | None:
     return " AND ".join(phrases) if phrases else None
 
 
-def index_case(conn: Any, rid: int, title: str, body: str, *, new: bool = False) -> None:
-    if not new:
-        conn.execute("DELETE FROM search_index WHERE rowid = ?", (rid,))
-    conn.execute("INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)",
-                 (rid, grams(title), grams(body)))
+def index_row(rid: int, title: str, body: str) -> tuple[int, str, str]:
+    return (rid, indexed_form(title), indexed_form(body))
+
+
+def add_rows(conn: Any, rows: list[tuple[int, str, str]]) -> None:
+    """Index new cases: ``(rowid, title, body)`` rows from :func:`index_row`."""
+    conn.executemany("INSERT INTO search_index (rowid, title, body) VALUES (?, ?, ?)", rows)
+
+
+def index_case(conn: Any, rid: int, title: str, body: str) -> None:
+    """Replace a case's entry in the index."""
+    conn.execute("DELETE FROM search_index WHERE rowid = ?", (rid,))
+    add_rows(conn, [index_row(rid, title, body)])
 
 
 def unindex_case(conn: Any, rid: int) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from casebook import search
-from casebook.oplog import Op, covers
+from casebook.oplog import Op, canonical_json, covers
 
 STATUS = "$status"
 EDIT_KINDS = ("case.set", "case.resolve", "entry.add", "entry.edit", "entry.delete",
@@ -33,7 +33,7 @@ TitleFunction = Callable[[str, dict[str, Any]], str]
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return canonical_json(value)
 
 
 def winners(registers: dict[str, list]) -> dict[str, Any]:
@@ -43,6 +43,29 @@ def winners(registers: dict[str, list]) -> dict[str, Any]:
         if name != STATUS and values and values[-1][3] is not None:
             fields[name] = values[-1][3]
     return fields
+
+
+def dump_registers(registers: dict[str, list]) -> str:
+    """The stored form of a case's registers: each writing op once, values pointing to it.
+
+    In memory a value is ``[device_id, seq, hlc, value, officer_id]``. Stored that way, the
+    device id and clock of the op that wrote a case would be repeated for every field; stored
+    as ``[[[hlc, device_id, seq, officer_id], ...], {field: [[writer, value], ...]}]`` they
+    appear once. Writers are sorted, so equal registers always give equal text.
+    """
+    writers = sorted({(v[2], v[0], v[1], v[4]) for values in registers.values() for v in values})
+    index = {writer: i for i, writer in enumerate(writers)}
+    values = {name: [[index[v[2], v[0], v[1], v[4]], v[3]] for v in kept] for name, kept in registers.items()}
+    return dumps([writers, values])
+
+
+def load_registers(text: str) -> dict[str, list]:
+    """The in-memory form of :func:`dump_registers`' text."""
+    writers, values = json.loads(text)
+    registers = {}
+    for name, kept in values.items():
+        registers[name] = [[writers[i][1], writers[i][2], writers[i][0], value, writers[i][3]] for i, value in kept]
+    return registers
 
 
 def write_register(registers: dict[str, list], name: str, op: Op, value: Any) -> None:
@@ -61,7 +84,24 @@ class Views:
 
     # -- dispatch ------------------------------------------------------------------------
 
+    def apply_many(self, ops: list[Op]) -> None:
+        """Apply ops in order. Runs of ``case.create`` are written a run at a time."""
+        creates: list[Op] = []
+        for op in ops:
+            if op["kind"] == "case.create":
+                creates.append(op)
+                continue
+            if creates:
+                self._create_cases(creates)
+                creates = []
+            self.apply(op)
+        if creates:
+            self._create_cases(creates)
+
     def apply(self, op: Op) -> None:
+        if op["kind"] == "case.create":
+            self._create_cases([op])
+            return
         handler = getattr(self, "_" + op["kind"].replace(".", "_"))
         handler(op, op["payload"])
         if op["case_id"] and op["kind"] in EDIT_KINDS + CLOSING_KINDS:
@@ -83,19 +123,30 @@ class Views:
 
     # -- cases -----------------------------------------------------------------------------
 
-    def _case_create(self, op: Op, p: dict) -> None:
-        registers: dict[str, list] = {}
-        for name, value in p["fields"].items():
-            write_register(registers, name, op, value)
-        write_register(registers, STATUS, op, p["status"])
-        fields = winners(registers)
-        title = self.title_of(p["type"], fields)
-        cursor = self.conn.execute(
-            "INSERT INTO cases (case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
-            " registers, flags, conflicts, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 0, 0)",
-            (op["case_id"], p["type"], p["status"], title, op["officer_id"], p.get("unit", ""),
-             op["hlc"], op["hlc"], dumps(registers)))
-        search.index_case(self.conn, cursor.lastrowid, title, body_text(fields, []), new=True)
+    def _create_cases(self, ops: list[Op]) -> None:
+        """New cases: one row each in ``cases`` and in the search index.
+
+        The row ids are given explicitly (the next free ones), so both tables can be written
+        with one statement each for the whole run.
+        """
+        next_rid = self.conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM cases").fetchone()[0]
+        case_rows, index_rows = [], []
+        for rid, op in enumerate(ops, next_rid):
+            p = op["payload"]
+            # Every register holds the one value this op wrote: the stored form of
+            # :func:`dump_registers`, built directly.
+            values = {name: [[0, value]] for name, value in p["fields"].items()}
+            values[STATUS] = [[0, p["status"]]]
+            registers = dumps([[[op["hlc"], op["device_id"], op["seq"], op["officer_id"]]], values])
+            fields = {name: value for name, value in p["fields"].items() if value is not None and name != STATUS}
+            title = self.title_of(p["type"], fields)
+            case_rows.append((rid, op["case_id"], p["type"], p["status"], title, op["officer_id"], p.get("unit", ""),
+                              op["hlc"], op["hlc"], registers))
+            index_rows.append(search.index_row(rid, title, body_text(fields, [])))
+        self.conn.executemany(
+            "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
+            " registers, flags, conflicts, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 0, 0)", case_rows)
+        search.add_rows(self.conn, index_rows)
 
     def _case_set(self, op: Op, p: dict) -> None:
         case = self._load(op["case_id"])
@@ -223,7 +274,7 @@ class Views:
                                 (case_id,)).fetchone()
         if row is None:
             raise LookupError(case_id)
-        return {"rid": row[0], "case_id": case_id, "type": row[1], "registers": json.loads(row[2]),
+        return {"rid": row[0], "case_id": case_id, "type": row[1], "registers": load_registers(row[2]),
                 "flags": json.loads(row[3]), "updated_hlc": row[4]}
 
     def _save(self, case: dict[str, Any], op: Op, reindex: bool) -> None:
@@ -236,7 +287,7 @@ class Views:
         self.conn.execute(
             "UPDATE cases SET status = ?, title = ?, registers = ?, conflicts = ?, deleted = ?,"
             " updated_hlc = max(updated_hlc, ?) WHERE rid = ?",
-            (status_values[-1][3], title, dumps(registers), conflicts, int(deleted), op["hlc"], case["rid"]))
+            (status_values[-1][3], title, dump_registers(registers), conflicts, int(deleted), op["hlc"], case["rid"]))
         if deleted:
             search.unindex_case(self.conn, case["rid"])
         elif reindex or op["kind"] == "case.delete":

@@ -74,14 +74,17 @@ def register_settings(notebook: Any) -> list[SettingSpec]:
     return setting_specs()
 
 
+# Both hooks see every case saved; the settings are read only for the diverted ones.
+
+
 @hookimpl
 def validate_case(notebook: Any, case: Any) -> list[Problem]:
-    return rules.validate(case, load_settings(notebook))
+    return rules.validate(case, load_settings(notebook)) if rules.is_diverted(case) else []
 
 
 @hookimpl
 def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
-    return rules.schedule(case, load_settings(notebook))
+    return rules.schedule(case, load_settings(notebook)) if rules.is_diverted(case) else []
 
 
 def build_onsite(notebook: Any, start: datetime | None, end: datetime | None) -> Report:

@@ -612,7 +612,7 @@ class CaseView(ttk.Frame):
             parent=self,
             title=_("Save the document"),
             defaultextension=".pdf",
-            initialfile=f"{title}-{self.case.id[:8]}.pdf",
+            initialfile=f"{title}-{self.case.id[-8:]}.pdf",
             filetypes=[("PDF", "*.pdf")],
         )
         if not path:
