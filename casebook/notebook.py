@@ -196,6 +196,8 @@ class Notebook:
             self._load_plugins()
         else:
             self._register_plugin_types()  # the built-in types only: the host is empty
+        if self._meta("views_version") != store.VIEWS_VERSION:
+            self.rebuild()
 
     @property
     def is_locked(self) -> bool:
@@ -1311,6 +1313,7 @@ class Notebook:
                 done += len(chunk)
                 if progress:
                     progress(done, total)
+            self._set_meta("views_version", store.VIEWS_VERSION)
         if progress:
             progress(total, total)
         return {"ops": total}

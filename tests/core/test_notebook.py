@@ -101,3 +101,63 @@ def test_import_validates_everything_before_writing(notebook: Notebook):
     ids = notebook.import_cases([("incident", {"title": f"第{i}件"}) for i in range(5)],
                                 progress=lambda done, total: progress.append((done, total)))
     assert len(ids) == 5 and progress == [(5, 5)] and notebook.count_cases() == 5
+
+
+def _content(nb: Notebook) -> tuple[list, list]:
+    """What a person sees, without ids and clocks: cases and their planned tasks."""
+    cases = sorted((c.type, c.title, sorted(c.fields.items()), c.status) for c in nb.iter_cases())
+    tasks = sorted((t.case_title, t.plugin, t.kind, t.title, t.due_at)
+                   for t in nb.tasks("2030-01-01", include_upcoming=True))
+    return cases, tasks
+
+
+def test_bulk_import_gives_what_saving_one_by_one_gives(tmp_path: Path):
+    from tests.plugins.workflow_data import missing_person
+
+    records = [("incident", {"title": f"张三{i} 电动车被盗", "location": "滨湖区", "summary": f"编号{i}"})
+               for i in range(40)]
+    records += [("missing_person", missing_person(name=f"李小梅{i}")) for i in range(4)]
+    bulk = Notebook.create(tmp_path / "bulk", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
+    single = Notebook.create(tmp_path / "single", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
+    try:
+        ids = bulk.import_cases(records)
+        for case_type, fields in records:
+            single.create_case(case_type, fields)
+        assert len(set(ids)) == len(records)
+        assert _content(bulk) == _content(single)
+        assert _content(bulk)[1], "the missing-person cases have their tasks planned"
+        assert [hit.id for hit in bulk.search("张三3")][:1] == [ids[3]]
+        digest = bulk.state_digest()
+        bulk.rebuild()
+        assert bulk.state_digest() == digest
+        assert bulk.verify_audit()["ops"] == single.verify_audit()["ops"]
+    finally:
+        bulk.close()
+        single.close()
+
+
+def test_ids_grow_with_time_and_stay_unique():
+    from casebook.oplog import new_id
+
+    ids = [new_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    assert all(len(i) == 32 and int(i, 16) >= 0 and i[12] == "7" for i in ids)
+    assert ids[0][:12] <= ids[-1][:12]  # the leading 48 bits are the time in milliseconds
+
+
+def test_views_written_in_an_older_layout_are_recomputed_when_opened(notebook_dir: Path, notebook: Notebook):
+    import json
+
+    case = notebook.create_case("incident", {"title": "旧版本的案件", "summary": "王五 手机遗失"})
+    # The first layout stored every value with its writer: {field: [[device, seq, hlc, value, officer]]}.
+    registers = {name: [[notebook.device_id, 1, 0, value, "0001"]] for name, value in case.fields.items()}
+    with notebook._transaction():
+        notebook.conn.execute("UPDATE cases SET registers = ?", (json.dumps(registers, ensure_ascii=False),))
+        notebook.conn.execute("DELETE FROM meta WHERE key = 'views_version'")
+    notebook.close()
+    reopened = Notebook.open(notebook_dir, PASSPHRASE)
+    try:
+        assert reopened.get_case(case.id).fields == case.fields
+        assert [hit.id for hit in reopened.search("王五")] == [case.id]
+    finally:
+        reopened.close()
