@@ -74,6 +74,44 @@ def casebook_import(folder: Path, count: int) -> dict:
             "db_mb": (folder / "notebook" / "notebook.db").stat().st_size / 1e6}
 
 
+def storage_floor(folder: Path, count: int) -> dict:
+    """Only the writing: the rows an import stores, written again with no logic at all.
+
+    The cases are imported (untimed); their op log rows, view rows and search index rows
+    are read back; then a fresh encrypted store of the same schema is timed while it takes
+    them with one ``executemany`` per table and batch. No validation, JSON, hashing or
+    plugins remain: this is what the stored data costs by itself.
+    """
+    import os
+
+    from casebook import Notebook, search, store
+    from casebook.views import body_text, load_registers, winners
+
+    notebook = Notebook.create(folder / "notebook", "benchmark passphrase", officer_id="0001",
+                               officer_name="李明", unit="滨湖派出所")
+    notebook.import_cases(("incident", doc) for doc in records(count))
+    op_rows = notebook.conn.execute("SELECT * FROM ops ORDER BY device_id, seq").fetchall()
+    case_rows = notebook.conn.execute(
+        "SELECT rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc, registers"
+        " FROM cases ORDER BY rid").fetchall()
+    notebook.close()
+    index_rows = [search.index_row(row[0], row[4], body_text(winners(load_registers(row[9])), []))
+                  for row in case_rows]
+    db = store.connect(folder / "floor.db", os.urandom(32))
+    batch = 10_000
+    start = time.perf_counter()
+    for first in range(0, len(case_rows), batch):
+        db.conn.execute("BEGIN IMMEDIATE")
+        db.conn.executemany(f"INSERT INTO ops VALUES ({', '.join('?' * len(op_rows[0]))})",
+                            op_rows[first:first + batch])
+        db.conn.executemany(
+            "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
+            " registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows[first:first + batch])
+        search.add_rows(db.conn, index_rows[first:first + batch])
+        db.conn.execute("COMMIT")
+    return {"seconds": time.perf_counter() - start}
+
+
 def child(kind: str, count: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
         code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_core; "
@@ -95,6 +133,9 @@ def main() -> None:
     print(f"  Casebook (encrypted, op log, views, n-gram index):   {ours['seconds']:.1f} s, "
           f"peak RSS {ours['max_rss_mb']:.0f} MB, database {ours['db_mb']:.0f} MB")
     print(f"  ratio Casebook / plain: {ours['seconds'] / plain['seconds']:.2f}x  (goal: at most 2x)")
+    floor = child("storage_floor", args.cases)
+    print(f"  of which the writing alone (the same rows, no logic):  {floor['seconds']:.1f} s, "
+          f"{floor['seconds'] / plain['seconds']:.2f}x plain", flush=True)
     print(f"Search at {args.cases:,} cases, median of {sum(len(q) for q in QUERIES.values()) * 5 // 3} runs each:")
     for label, ms in ours["search_median_ms"].items():
         print(f"  {label:<9} {ms:6.2f} ms  (goal: under 50 ms)")
