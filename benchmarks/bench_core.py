@@ -85,18 +85,14 @@ def storage_floor(folder: Path, count: int) -> dict:
     import os
 
     from casebook import Notebook, search, store
-    from casebook.views import body_text, load_registers, winners
 
     notebook = Notebook.create(folder / "notebook", "benchmark passphrase", officer_id="0001",
                                officer_name="李明", unit="滨湖派出所")
     notebook.import_cases(("incident", doc) for doc in records(count))
     op_rows = notebook.conn.execute("SELECT * FROM ops ORDER BY device_id, seq").fetchall()
-    case_rows = notebook.conn.execute(
-        "SELECT rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc, registers"
-        " FROM cases ORDER BY rid").fetchall()
+    ops = [json.loads(row[6]) for row in op_rows]
+    case_rows, index_rows = notebook.views.creation_rows([op for op in ops if op["kind"] == "case.create"], 1)
     notebook.close()
-    index_rows = [search.index_row(row[0], row[4], body_text(winners(load_registers(row[9])), []))
-                  for row in case_rows]
     db = store.connect(folder / "floor.db", os.urandom(32))
     batch = 10_000
     start = time.perf_counter()

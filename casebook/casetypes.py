@@ -122,6 +122,11 @@ class CaseType:
         self.is_valid_fast = fast_path(schema)
         title = schema.get("x-title") or [f for f in ("title", "name", "summary") if f in schema.get("properties", {})][:1]
         self.title_fields = [title] if isinstance(title, str) else list(title)
+        # Dates and times are searched with filters, not as text: indexed character by
+        # character, "12" would find every case reported on the 12th or at 12 o'clock.
+        properties = schema.get("properties", {})
+        self.unsearchable = frozenset(name for name, spec in properties.items()
+                                      if isinstance(spec, dict) and spec.get("format") in ("date", "date-time", "time"))
 
     def title_of(self, fields: dict[str, Any]) -> str:
         parts = [str(fields[f]) for f in self.title_fields if fields.get(f) not in (None, "")]

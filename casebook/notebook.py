@@ -63,7 +63,7 @@ from casebook.models import (
 )
 from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
 from casebook.plugin_host import PluginHost, verify_signature
-from casebook.views import STATUS, Views, dumps, load_registers, winners
+from casebook.views import STATUS, Views, body_text, dumps, load_registers, winners
 
 log = logging.getLogger("casebook")
 
@@ -249,7 +249,7 @@ class Notebook:
         self.conn = self._db.conn
         officer = self._meta("officer")
         self._officer = officer or {}
-        self.views = Views(self.conn, self._title_of)
+        self.views = Views(self.conn, self._title_of, self._searchable_text)
         self._load_head()
         max_hlc = self.conn.execute("SELECT max(hlc) FROM ops").fetchone()[0] or 0
         self.clock = clock.HybridClock(max_hlc)
@@ -465,6 +465,10 @@ class Notebook:
     def _title_of(self, type_name: str, fields: dict[str, Any]) -> str:
         case_type = self._case_types.get(type_name)
         return case_type.title_of(fields) if case_type else str(fields.get("title") or fields.get("name") or "")
+
+    def _searchable_text(self, type_name: str, fields: dict[str, Any], entry_texts: list[str]) -> str:
+        case_type = self._case_types.get(type_name)
+        return body_text(fields, entry_texts, case_type.unsearchable if case_type else frozenset())
 
     def _prepare(self, case_type: str, fields: dict[str, Any]) -> None:
         self.host.call("prepare_fields", notebook=self, case_type=case_type, fields=fields)

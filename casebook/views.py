@@ -30,6 +30,7 @@ USER_CONTENT_KINDS = ("case.create", "case.set", "case.resolve", "case.status", 
                       "entry.delete", "attachment.add", "task.done")
 
 TitleFunction = Callable[[str, dict[str, Any]], str]
+SearchableTextFunction = Callable[[str, dict[str, Any], list[str]], str]
 
 
 def dumps(value: Any) -> str:
@@ -78,9 +79,13 @@ def write_register(registers: dict[str, list], name: str, op: Op, value: Any) ->
 class Views:
     """Applies ops to the view tables of one connection."""
 
-    def __init__(self, conn: Any, title_of: TitleFunction) -> None:
+    def __init__(self, conn: Any, title_of: TitleFunction, searchable_text: SearchableTextFunction) -> None:
+        """:param title_of: a case's title from its type and fields.
+        :param searchable_text: the text indexed for a case, from its type, fields and notes.
+        """
         self.conn = conn
         self.title_of = title_of
+        self.searchable_text = searchable_text
 
     # -- dispatch ------------------------------------------------------------------------
 
@@ -124,14 +129,21 @@ class Views:
     # -- cases -----------------------------------------------------------------------------
 
     def _create_cases(self, ops: list[Op]) -> None:
-        """New cases: one row each in ``cases`` and in the search index.
-
-        The row ids are given explicitly (the next free ones), so both tables can be written
-        with one statement each for the whole run.
-        """
+        """New cases: one row each in ``cases`` and in the search index, one statement per table."""
         next_rid = self.conn.execute("SELECT coalesce(max(rid), 0) + 1 FROM cases").fetchone()[0]
+        case_rows, index_rows = self.creation_rows(ops, next_rid)
+        self.conn.executemany(
+            "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
+            " registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows)
+        search.add_rows(self.conn, index_rows)
+
+    def creation_rows(self, ops: list[Op], first_rid: int) -> tuple[list[tuple], list[tuple]]:
+        """The ``cases`` and search index rows of new cases, numbered from ``first_rid``.
+
+        The row ids are given explicitly, so a whole run is written with one statement per table.
+        """
         case_rows, index_rows = [], []
-        for rid, op in enumerate(ops, next_rid):
+        for rid, op in enumerate(ops, first_rid):
             p = op["payload"]
             # Every register holds the one value this op wrote: the stored form of
             # :func:`dump_registers`, built directly.
@@ -142,11 +154,8 @@ class Views:
             title = self.title_of(p["type"], fields)
             case_rows.append((rid, op["case_id"], p["type"], p["status"], title, op["officer_id"], p.get("unit", ""),
                               op["hlc"], op["hlc"], registers))
-            index_rows.append(search.index_row(rid, title, body_text(fields, [])))
-        self.conn.executemany(
-            "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
-            " registers, flags, conflicts, deleted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '[]', 0, 0)", case_rows)
-        search.add_rows(self.conn, index_rows)
+            index_rows.append(search.index_row(rid, title, self.searchable_text(p["type"], fields, [])))
+        return case_rows, index_rows
 
     def _case_set(self, op: Op, p: dict) -> None:
         case = self._load(op["case_id"])
@@ -291,16 +300,16 @@ class Views:
         if deleted:
             search.unindex_case(self.conn, case["rid"])
         elif reindex or op["kind"] == "case.delete":
-            self.reindex(case["rid"], case["case_id"], title, fields)
+            self.reindex(case["rid"], case["case_id"], case["type"], title, fields)
 
     def _touch(self, op: Op, reindex: bool) -> None:
         case = self._load(op["case_id"])
         self._save(case, op, reindex)
 
-    def reindex(self, rid: int, case_id: str, title: str, fields: dict[str, Any]) -> None:
+    def reindex(self, rid: int, case_id: str, case_type: str, title: str, fields: dict[str, Any]) -> None:
         texts = [r[0] for r in self.conn.execute(
             "SELECT text FROM entries WHERE case_id = ? AND deleted = 0", (case_id,)).fetchall()]
-        search.index_case(self.conn, rid, title, body_text(fields, texts))
+        search.index_case(self.conn, rid, title, self.searchable_text(case_type, fields, texts))
 
     def _case_op_bodies(self, case_id: str, kinds: tuple[str, ...]) -> list[str]:
         marks = ",".join("?" * len(kinds))
@@ -337,9 +346,12 @@ class Views:
             self.conn.execute("UPDATE cases SET flags = ? WHERE case_id = ?", (dumps(flags), op["case_id"]))
 
 
-def body_text(fields: dict[str, Any], entry_texts: list[str]) -> str:
+def body_text(fields: dict[str, Any], entry_texts: list[str], skip: frozenset[str] = frozenset()) -> str:
+    """The text of a case's fields (except ``skip``) and notes, as one string to index."""
     parts = []
-    for value in fields.values():
+    for name, value in fields.items():
+        if name in skip:
+            continue
         if isinstance(value, str):
             parts.append(value)
         elif isinstance(value, list):

@@ -181,3 +181,11 @@ def test_settings_are_shared_read_only_values(notebook: Notebook):
     changed = {**value, "first_days": 5}
     notebook.set_setting(key, changed)
     assert notebook.setting(key)["first_days"] == 5
+
+
+def test_search_leaves_dates_and_times_out(notebook: Notebook):
+    dated = notebook.create_case("incident", {"title": "手机遗失", "reported_at": "2025-03-12T12:30:00+08:00"})
+    numbered = notebook.create_case("incident", {"title": "编号12号 纠纷", "reported_at": "2025-03-01T09:00:00+08:00"})
+    assert [hit.id for hit in notebook.search("12")] == [numbered.id]
+    notebook.update_case(dated.id, {"summary": "第12次报警"})
+    assert {hit.id for hit in notebook.search("12")} == {dated.id, numbered.id}
