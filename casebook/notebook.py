@@ -262,6 +262,7 @@ class Notebook:
         else:
             self._register_plugin_types()  # the built-in types only: the host is empty
         if self._meta("views_version") != store.VIEWS_VERSION:
+            log.info("the views were written in another layout: recomputing them from the op log")
             self.rebuild()
 
     @property
