@@ -7,6 +7,7 @@ all of it or none. Hooks that notify (``case_saved``, ``task_completed``) run af
 
 from __future__ import annotations
 
+import functools
 import gc
 import hashlib
 import json
@@ -149,6 +150,16 @@ def _cycle_collector_paused() -> Iterator[None]:
     finally:
         if was_enabled:
             gc.enable()
+
+
+@functools.lru_cache(maxsize=256)
+def _check_outcome_schema(schema_text: str) -> None:
+    """Check a task's outcome schema once: plugins give the same few schemas to thousands of
+    tasks, and checking one against the metaschema takes milliseconds.
+
+    :raises jsonschema.SchemaError: (not cached: a bad schema is checked again, and refused again).
+    """
+    Draft202012Validator.check_schema(json.loads(schema_text))
 
 
 def _iso(hlc: int) -> str:
@@ -971,7 +982,7 @@ class Notebook:
         if due is None:
             raise ValueError("a task needs due_at")
         if spec.outcome_schema is not None:
-            Draft202012Validator.check_schema(spec.outcome_schema)
+            _check_outcome_schema(canonical_json(spec.outcome_schema))
         return {"task_id": _stable_id(case_id, plugin, str(spec.key)), "key": str(spec.key),
                 "kind": str(spec.kind), "title": str(spec.title or spec.kind),
                 "due_at": clock.format_datetime(due), "due_ts": int(due.timestamp()),
