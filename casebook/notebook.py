@@ -997,9 +997,11 @@ class Notebook:
         return moment, int(end_of_day.timestamp())
 
     def tasks(self, at: Any = None, *, include_upcoming: bool = False, case_id: str | None = None,
-              limit: int | None = None) -> list[Task]:
+              case_type: str | None = None, limit: int | None = None) -> list[Task]:
         """Pending tasks due by the end of ``at``'s day (default: now), most overdue first.
 
+        :param case_id: only this case's tasks.
+        :param case_type: only the tasks of cases of this type.
         :param limit: at most this many (the most urgent); :meth:`task_counts` counts them all.
         """
         moment, end_of_day = self._task_window(at)
@@ -1010,6 +1012,9 @@ class Notebook:
         if case_id:
             where.append("t.case_id = ?")
             params.append(case_id)
+        if case_type:
+            where.append("c.type = ?")
+            params.append(case_type)
         sql = ("SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
                f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
                " ORDER BY t.due_ts, t.task_id")

@@ -214,7 +214,7 @@ def build_daily(notebook: Any, start: datetime | None, end: datetime | None) -> 
     morning = at.replace(hour=0, minute=0, second=0, microsecond=0)
     return reports.daily(
         missing_person_cases(notebook),
-        notebook.tasks(morning),
+        notebook.tasks(morning, case_type=rules.CASE_TYPE),
         notebook.alerts(rules.end_of_day(at)),
         at,
     )
