@@ -202,3 +202,18 @@ def test_tasks_of_one_case_type(notebook: Notebook):
     only = notebook.tasks("2030-01-01", case_type="missing_person")
     assert only and {t.case_id for t in only} == {person.id}
     assert len(only) == sum(1 for t in every if t.case_id == person.id)
+
+
+def test_a_large_import_is_written_in_batches_with_progress(notebook: Notebook):
+    from casebook.notebook import IMPORT_BATCH
+
+    total = 2 * IMPORT_BATCH + 1
+    ops_before = notebook.verify_audit()["ops"]
+    progress: list[tuple[int, int]] = []
+    ids = notebook.import_cases((("incident", {"title": f"第{i}号 批量", "summary": "电动车被盗"}) for i in range(total)),
+                                progress=lambda done, of: progress.append((done, of)))
+    assert progress == [(IMPORT_BATCH, total), (2 * IMPORT_BATCH, total), (total, total)]
+    assert len(set(ids)) == total == notebook.count_cases()
+    assert notebook.verify_audit()["ops"] == ops_before + total
+    assert [hit.id for hit in notebook.search(f"第{total - 1}号")] == [ids[-1]]
+    assert notebook.get_case(ids[IMPORT_BATCH]).title == f"第{IMPORT_BATCH}号 批量"
