@@ -25,6 +25,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey
 from jsonschema import Draft202012Validator
@@ -1565,7 +1566,8 @@ class Notebook:
                                   (device_id, seq, op["op_id"], op["hlc"], op["case_id"], op["kind"], body, digest))
                 try:
                     self.views.apply(op)
-                except (KeyError, TypeError, ValueError, LookupError, AttributeError) as error:
+                except (KeyError, TypeError, ValueError, LookupError, AttributeError,
+                        sqlcipher3.IntegrityError) as error:  # e.g. a second create of a known case
                     raise IntegrityError(_("Malformed op from device {device}… #{seq}: refused.").format(
                         device=device_id[:8], seq=seq)) from error
                 if op["kind"] == "config.set":

@@ -217,3 +217,25 @@ def test_a_large_import_is_written_in_batches_with_progress(notebook: Notebook):
     assert notebook.verify_audit()["ops"] == ops_before + total
     assert [hit.id for hit in notebook.search(f"第{total - 1}号")] == [ids[-1]]
     assert notebook.get_case(ids[IMPORT_BATCH]).title == f"第{IMPORT_BATCH}号 批量"
+
+
+def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
+    from casebook.oplog import op_hash
+
+    sender = Notebook.create(tmp_path / "a", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
+    receiver = Notebook.create(tmp_path / "b", PASSPHRASE, officer_id="0002", officer_name="王芳", unit="滨湖派出所")
+    try:
+        case = sender.create_case("incident", {"title": "第一次创建"})
+        ops = sender.ops_from(sender.device_id, 0)
+        receiver.apply_remote_ops(ops)
+        create = next(op for op in ops if op["kind"] == "case.create")
+        again = dict(create, seq=ops[-1]["seq"] + 1, op_id="0" * 32, hlc=ops[-1]["hlc"] + 1,
+                     prev_hash=op_hash(ops[-1]), payload=dict(create["payload"], fields={"title": "冒名的第二次"}))
+        digest = receiver.state_digest()
+        with pytest.raises(IntegrityError, match="Malformed op"):
+            receiver.apply_remote_ops([again])
+        assert receiver.state_digest() == digest
+        assert receiver.get_case(case.id).title == "第一次创建"
+    finally:
+        sender.close()
+        receiver.close()
