@@ -12,6 +12,7 @@ import gc
 import hashlib
 import json
 import logging
+import math
 import mimetypes
 import os
 import re
@@ -176,11 +177,17 @@ def _stable_id(*parts: str) -> str:
 
 
 def _json_value(value: Any, what: str) -> Any:
-    """Refuse values that cannot be stored as JSON (and so could not be synced)."""
-    try:
-        return json.loads(json.dumps(value, ensure_ascii=False, allow_nan=False))
-    except (TypeError, ValueError) as error:
-        raise InvalidInputError(_("{what}: not a JSON value").format(what=what)) from error
+    """A copy of ``value`` made of JSON types only; anything else (a date object, NaN, a key
+    that is not text) is refused, since it could not be stored and synced as it is."""
+    if value is None or isinstance(value, str | bool | int):
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, list | tuple):
+        return [_json_value(item, what) for item in value]
+    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
+        return {key: _json_value(item, what) for key, item in value.items()}
+    raise InvalidInputError(_("{what}: not a JSON value").format(what=what))
 
 
 class Notebook:
@@ -567,7 +574,7 @@ class Notebook:
             if not isinstance(fields, dict):
                 raise InvalidInputError(_("Record {n}: the fields must be a JSON object.").format(n=index + 1))
             kind = self._case_type(type_name)
-            fields = dict(fields)
+            fields = _json_value(fields, _("Record {n}").format(n=index + 1))
             self._prepare(type_name, fields)
             draft = self._draft_case(new_id(), type_name, fields, "received", stamp=stamp)
             problems = self._problems(kind, fields, None, draft)

@@ -239,3 +239,16 @@ def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
     finally:
         sender.close()
         receiver.close()
+
+
+def test_import_refuses_values_that_are_not_json_and_writes_nothing(notebook: Notebook):
+    from datetime import datetime
+
+    for bad in ({"title": "一", "summary": float("nan")}, {"title": "一", "extra": {1: "x"}},
+                {"title": datetime(2025, 1, 1)}):
+        with pytest.raises(InvalidInputError, match="Record 2"):
+            notebook.import_cases([("incident", {"title": "好的"}), ("incident", bad)])
+    assert notebook.count_cases() == 0
+    # A tuple is a JSON array.
+    created = notebook.create_case("incident", {"title": "元组", "key_flags": ("vice", "youth")})
+    assert created.fields["key_flags"] == ["vice", "youth"]
