@@ -179,14 +179,20 @@ def _stable_id(*parts: str) -> str:
 def _json_value(value: Any, what: str) -> Any:
     """A copy of ``value`` made of JSON types only; anything else (a date object, NaN, a key
     that is not text) is refused, since it could not be stored and synced as it is."""
-    if value is None or isinstance(value, str | bool | int):
+    if isinstance(value, str | bool | int) or value is None:
         return value
     if isinstance(value, float) and math.isfinite(value):
         return value
-    if isinstance(value, list | tuple):
-        return [_json_value(item, what) for item in value]
-    if isinstance(value, dict) and all(isinstance(key, str) for key in value):
-        return {key: _json_value(item, what) for key, item in value.items()}
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                break
+            copy[key] = item if type(item) is str else _json_value(item, what)
+        else:
+            return copy
+    elif isinstance(value, list | tuple):
+        return [item if type(item) is str else _json_value(item, what) for item in value]
     raise InvalidInputError(_("{what}: not a JSON value").format(what=what))
 
 
@@ -574,7 +580,10 @@ class Notebook:
             if not isinstance(fields, dict):
                 raise InvalidInputError(_("Record {n}: the fields must be a JSON object.").format(n=index + 1))
             kind = self._case_type(type_name)
-            fields = _json_value(fields, _("Record {n}").format(n=index + 1))
+            try:
+                fields = _json_value(fields, "fields")
+            except InvalidInputError as error:
+                raise InvalidInputError(_("Record {n}: {problems}").format(n=index + 1, problems=error)) from error
             self._prepare(type_name, fields)
             draft = self._draft_case(new_id(), type_name, fields, "received", stamp=stamp)
             problems = self._problems(kind, fields, None, draft)
