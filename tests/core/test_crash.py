@@ -31,8 +31,16 @@ while True:
 """
 
 
-def crash_rounds(notebook_dir: Path, rounds: int, seed: int) -> None:
+def crash_rounds(notebook_dir: Path, rounds: int, seed: int, rounds_per_notebook: int = 6) -> None:
+    """``rounds`` kills, a fresh notebook every ``rounds_per_notebook`` (each round checks the
+    whole notebook, so an ever-growing one would make the long run quadratic)."""
     rng = random.Random(seed)
+    for first in range(0, rounds, rounds_per_notebook):
+        folder = notebook_dir.with_name(f"{notebook_dir.name}-{first}")
+        kill_and_check(folder, min(rounds_per_notebook, rounds - first), rng)
+
+
+def kill_and_check(notebook_dir: Path, rounds: int, rng: random.Random) -> None:
     Notebook.create(notebook_dir, PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所").close()
     committed = 0
     for _ in range(rounds):
