@@ -81,41 +81,34 @@ SORT_COLUMNS = {"updated_at": "updated_hlc", "created_at": "created_hlc", "title
 ProgressCallback = Callable[[int, int | None], None]
 
 
-class _ReadOnlyDict(dict):
-    """A setting's JSON object. Every reader shares the cached value, so changing it raises."""
+class _ReadOnly:
+    """A setting's JSON object or array. Every reader shares the cached value, so changing it
+    raises; copies (``copy.copy``, ``copy.deepcopy``, pickling) are plain, changeable values."""
+
+    _plain: type
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
         raise TypeError("a setting's value is read-only: change a copy (dict(value) or list(value))")
 
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _refuse  # type: ignore[assignment]
-
-    def __copy__(self) -> dict:
-        return dict(self)
+    def __copy__(self) -> Any:
+        return self._plain(self)
 
     def __deepcopy__(self, memo: dict) -> Any:
         return _thaw(self)
 
     def __reduce__(self) -> Any:
-        return (dict, (_thaw(self),))
+        return (self._plain, (_thaw(self),))
 
 
-class _ReadOnlyList(list):
-    """A setting's JSON array (see :class:`_ReadOnlyDict`)."""
+class _ReadOnlyDict(_ReadOnly, dict):
+    _plain = dict
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _ReadOnly._refuse  # type: ignore[assignment]
 
-    def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("a setting's value is read-only: change a copy (dict(value) or list(value))")
 
+class _ReadOnlyList(_ReadOnly, list):
+    _plain = list
     __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = clear = sort = \
-        reverse = _refuse  # type: ignore[assignment]
-
-    def __copy__(self) -> list:
-        return list(self)
-
-    def __deepcopy__(self, memo: dict) -> Any:
-        return _thaw(self)
-
-    def __reduce__(self) -> Any:
-        return (list, (_thaw(self),))
+        reverse = _ReadOnly._refuse  # type: ignore[assignment]
 
 
 def _freeze(value: Any) -> Any:
