@@ -32,6 +32,7 @@ from typing import BinaryIO
 
 from casebook.errors import IntegrityError, InvalidInputError
 from casebook.i18n import _
+from casebook.keys import fsync_dir
 
 MARKER_NAME = "casebook-station.json"
 ADMIN_KEY_NAME = "casebook-admin.key"
@@ -234,7 +235,7 @@ class StationShare:
                 tmp.unlink()
             except FileNotFoundError:
                 pass
-        _fsync_dir(final.parent)
+        fsync_dir(final.parent)
         return created
 
     def publish(self, final: Path, data: bytes, *, writer: str) -> bool:
@@ -344,17 +345,3 @@ def _sha256_file(path: Path) -> str:
         while chunk := handle.read(COPY_CHUNK_BYTES):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_dir(folder: Path) -> None:
-    """Make a rename durable where the platform allows opening a folder."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
