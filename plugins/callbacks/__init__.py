@@ -71,22 +71,14 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def _setting(notebook: Any, key: str, default: Any) -> Any:
-    try:
-        value = notebook.setting(PREFIX + key)
-    except Exception:
-        return default
-    return default if value is None else value
-
-
 def load_settings(notebook: Any) -> rules.CallbackSettings:
-    satisfaction = {**DEFAULT_SATISFACTION, **_setting(notebook, "satisfaction", {})}
+    satisfaction = {**DEFAULT_SATISFACTION, **notebook.setting(PREFIX + "satisfaction")}
     return rules.CallbackSettings(
         channels=list(satisfaction["channels"]),
         first_days=satisfaction["first_days"],
         second_days=satisfaction["second_days"],
         key_flags=list(satisfaction["key_flags"]),
-        follow_up_days=_setting(notebook, "follow_up_days", 1),
+        follow_up_days=notebook.setting(PREFIX + "follow_up_days"),
     )
 
 

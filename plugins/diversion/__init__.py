@@ -53,19 +53,11 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def _setting(notebook: Any, key: str, default: Any) -> Any:
-    try:
-        value = notebook.setting(PREFIX + key)
-    except Exception:
-        return default
-    return default if value is None else value
-
-
 def load_settings(notebook: Any) -> rules.DiversionSettings:
     return rules.DiversionSettings(
-        feedback_days=_setting(notebook, "feedback_days", 3),
-        callback_days=_setting(notebook, "callback_days", 2),
-        agencies=dict(_setting(notebook, "agencies", {})),
+        feedback_days=notebook.setting(PREFIX + "feedback_days"),
+        callback_days=notebook.setting(PREFIX + "callback_days"),
+        agencies=dict(notebook.setting(PREFIX + "agencies")),
     )
 
 

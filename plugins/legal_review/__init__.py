@@ -92,27 +92,19 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def _setting(notebook: Any, key: str, default: Any) -> Any:
-    try:
-        value = notebook.setting(PREFIX + key)
-    except Exception:
-        return default
-    return default if value is None else value
-
-
 def load_settings(notebook: Any) -> rules.ReviewSettings:
-    configured = _setting(notebook, "rules", {})
+    configured = notebook.setting(PREFIX + "rules")
     merged = {
         name: {**rule, **configured.get(name, {})} for name, rule in rules.DEFAULT_RULES.items()
     }
     return rules.ReviewSettings(
         rules=merged,
-        acceptance_hours=_setting(notebook, "acceptance_hours", 24),
-        filing_deadline_days=_setting(notebook, "filing_deadline_days", 3),
-        callback_grace_hours=_setting(notebook, "callback_grace_hours", 24),
+        acceptance_hours=notebook.setting(PREFIX + "acceptance_hours"),
+        filing_deadline_days=notebook.setting(PREFIX + "filing_deadline_days"),
+        callback_grace_hours=notebook.setting(PREFIX + "callback_grace_hours"),
         required_elements={
             **rules.DEFAULT_REQUIRED_ELEMENTS,
-            **_setting(notebook, "required_elements", {}),
+            **notebook.setting(PREFIX + "required_elements"),
         },
     )
 
@@ -167,7 +159,7 @@ def build_review(notebook: Any, start: datetime | None, end: datetime | None) ->
                 filing["filings_reviewed"] += 1
                 filing[decision] += 1
     results = [result for result in notebook.review(at=at) if result.case_id in selected]
-    report = review_report(results, _setting(notebook, "points_weights", points.DEFAULT_WEIGHTS))
+    report = review_report(results, notebook.setting(PREFIX + "points_weights"))
     # Seed 004 counts the filing decisions reviewed (75) and those not filed (14).
     report.summary["filings_reviewed"] = filing["filings_reviewed"]
     report.summary["not_filed"] = filing["not_filed"]

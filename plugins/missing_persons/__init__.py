@@ -132,32 +132,23 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def _setting(notebook: Any, key: str, default: Any) -> Any:
-    """A setting's value; the default when the host does not know it (plugin disabled)."""
-    try:
-        value = notebook.setting(PREFIX + key)
-    except Exception:
-        return default
-    return default if value is None else value
-
-
 def load_settings(notebook: Any) -> rules.MissingPersonSettings:
     """The station's current settings as one value for the rule functions."""
-    cadence = {**DEFAULT_CADENCE, **_setting(notebook, "cadence", DEFAULT_CADENCE)}
-    cluster = {**DEFAULT_CLUSTER, **_setting(notebook, "cluster", DEFAULT_CLUSTER)}
+    cadence = {**DEFAULT_CADENCE, **notebook.setting(PREFIX + "cadence")}
+    cluster = {**DEFAULT_CLUSTER, **notebook.setting(PREFIX + "cluster")}
     return rules.MissingPersonSettings(
-        callback_schedule=rules.resolve_schedule(_setting(notebook, "callback_schedule", "wuxi")),
+        callback_schedule=rules.resolve_schedule(notebook.setting(PREFIX + "callback_schedule")),
         supervision_days=cadence["supervision_days"],
         report_days=cadence["report_days"],
         analysis_days=cadence["analysis_days"],
         review_days=cadence["review_days"],
         dna_days=cadence["dna_days"],
-        investigation_after_months=_setting(notebook, "investigation_after_months", 3),
+        investigation_after_months=notebook.setting(PREFIX + "investigation_after_months"),
         cluster_count=cluster["count"],
         cluster_days=cluster["days"],
         cluster_by=list(cluster["by"]),
-        ledger_missing_points=_setting(notebook, "ledger_missing_points", 10),
-        elderly_age=_setting(notebook, "elderly_age", 60),
+        ledger_missing_points=notebook.setting(PREFIX + "ledger_missing_points"),
+        elderly_age=notebook.setting(PREFIX + "elderly_age"),
     )
 
 
@@ -181,7 +172,7 @@ def register_settings(notebook: Any) -> list[SettingSpec]:
 @hookimpl
 def prepare_fields(notebook: Any, case_type: str, fields: dict[str, Any]) -> None:
     if case_type == rules.CASE_TYPE:
-        rules.prepare(fields, _setting(notebook, "elderly_age", 60))
+        rules.prepare(fields, notebook.setting(PREFIX + "elderly_age"))
 
 
 @hookimpl
@@ -243,7 +234,7 @@ def register_reports(notebook: Any) -> list[ReportSpec]:
 @hookimpl
 def register_documents(notebook: Any) -> list[DocumentSpec]:
     def render(notebook: Any, case: Any, path: str | Path) -> Path:
-        return render_notice(notebook, case, path, _setting(notebook, "notice_contact", ""))
+        return render_notice(notebook, case, path, notebook.setting(PREFIX + "notice_contact"))
 
     return [
         DocumentSpec(
