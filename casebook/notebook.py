@@ -66,7 +66,7 @@ from casebook.models import (
 )
 from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
 from casebook.plugin_host import PluginHost, verify_signature
-from casebook.views import STATUS, Views, body_text, dumps, load_registers, winners
+from casebook.views import STATUS, Views, body_text, load_registers, winners
 
 log = logging.getLogger("casebook")
 
@@ -361,7 +361,7 @@ class Notebook:
         return json.loads(rows[0][0]) if rows else None
 
     def _set_meta(self, key: str, value: Any) -> None:
-        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, dumps(value)))
+        self.conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, canonical_json(value)))
 
     def _put_secret(self, name: str, value: bytes) -> None:
         self.conn.execute("INSERT OR REPLACE INTO secrets VALUES (?, ?)", (name, value))
@@ -981,7 +981,7 @@ class Notebook:
             tasks = sorted(by_plugin[plugin], key=lambda t: t["task_id"])
             if not tasks and plugin not in existing:
                 continue
-            if dumps(tasks) != existing.get(plugin):
+            if canonical_json(tasks) != existing.get(plugin):
                 self._append("task.plan", case.id, {"plugin": plugin, "plugin_version": self.host.version_of(plugin),
                                                     "tasks": tasks})
 
@@ -1138,7 +1138,7 @@ class Notebook:
                                       unit=case.unit)
                 payload = {"score": score, "findings": [f.to_dict() for f in findings],
                            "plugins": {p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})}}
-                if stored.get(case.id) != dumps(payload):
+                if stored.get(case.id) != canonical_json(payload):
                     self._append("review.record", case.id, payload)
                 results.append(result)
         return results
@@ -1285,7 +1285,7 @@ class Notebook:
 
     def set_preference(self, key: str, value: Any) -> None:
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO preferences VALUES (?, ?)", (key, dumps(_json_value(value, key))))
+            self.conn.execute("INSERT OR REPLACE INTO preferences VALUES (?, ?)", (key, canonical_json(_json_value(value, key))))
 
     # -- plugins ---------------------------------------------------------------------------
 
@@ -1454,7 +1454,7 @@ class Notebook:
         for name, sql in tables.items():
             digest.update(name.encode())
             for row in self._query(sql):
-                digest.update(dumps(list(row)).encode("utf-8"))
+                digest.update(canonical_json(list(row)).encode("utf-8"))
         return digest.hexdigest()
 
     def integrity_check(self) -> str:
@@ -1470,7 +1470,7 @@ class Notebook:
         at = clock.format_datetime(clock.now())
         with self._transaction():
             cursor = self.conn.execute("INSERT INTO alarms (kind, message, at, detail) VALUES (?, ?, ?, ?)",
-                                       (kind, message, at, dumps(detail or {})))
+                                       (kind, message, at, canonical_json(detail or {})))
         log.warning("alarm %s", kind)
         return Alarm(id=cursor.lastrowid, kind=kind, message=message, at=at, detail=detail or {})
 
@@ -1549,7 +1549,7 @@ class Notebook:
                 self.conn.execute("INSERT INTO waiting_ops VALUES (?, ?, ?)", (op["device_id"], op["seq"], body))
             applied = self._drain_waiting()
             for key, value in (state or {}).items():
-                self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, dumps(value)))
+                self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value)))
             waiting_total = self.conn.execute("SELECT count(*) FROM waiting_ops").fetchone()[0]
         return {"applied": applied, "duplicates": duplicates, "waiting": waiting_total}
 
@@ -1595,4 +1595,4 @@ class Notebook:
 
     def set_sync_state(self, key: str, value: Any) -> None:
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, dumps(value)))
+            self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value)))

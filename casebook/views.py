@@ -33,10 +33,6 @@ TitleFunction = Callable[[str, dict[str, Any]], str]
 SearchableTextFunction = Callable[[str, dict[str, Any], list[str]], str]
 
 
-def dumps(value: Any) -> str:
-    return canonical_json(value)
-
-
 def winners(registers: dict[str, list]) -> dict[str, Any]:
     """The displayed value of each field (None values are cleared fields)."""
     fields = {}
@@ -57,7 +53,7 @@ def dump_registers(registers: dict[str, list]) -> str:
     writers = sorted({(v[2], v[0], v[1], v[4]) for values in registers.values() for v in values})
     index = {writer: i for i, writer in enumerate(writers)}
     values = {name: [[index[v[2], v[0], v[1], v[4]], v[3]] for v in kept] for name, kept in registers.items()}
-    return dumps([writers, values])
+    return canonical_json([writers, values])
 
 
 def load_registers(text: str) -> dict[str, list]:
@@ -124,7 +120,7 @@ class Views:
         row = self.conn.execute("SELECT hlc, device_id FROM config WHERE key = ?", (p["key"],)).fetchone()
         if row is None or (op["hlc"], op["device_id"]) > (row[0], row[1]):
             self.conn.execute("INSERT OR REPLACE INTO config VALUES (?, ?, ?, ?, ?)",
-                              (p["key"], dumps(p["value"]), op["hlc"], op["device_id"], op["officer_id"]))
+                              (p["key"], canonical_json(p["value"]), op["hlc"], op["device_id"], op["officer_id"]))
 
     # -- cases -----------------------------------------------------------------------------
 
@@ -149,7 +145,7 @@ class Views:
             # :func:`dump_registers`, built directly.
             values = {name: [[0, value]] for name, value in p["fields"].items()}
             values[STATUS] = [[0, p["status"]]]
-            registers = dumps([[[op["hlc"], op["device_id"], op["seq"], op["officer_id"]]], values])
+            registers = canonical_json([[[op["hlc"], op["device_id"], op["seq"], op["officer_id"]]], values])
             fields = {name: value for name, value in p["fields"].items() if value is not None and name != STATUS}
             title = self.title_of(p["type"], fields)
             case_rows.append((rid, op["case_id"], p["type"], p["status"], title, op["officer_id"], p.get("unit", ""),
@@ -189,7 +185,7 @@ class Views:
         self.conn.execute(
             "INSERT OR IGNORE INTO entries (entry_id, case_id, kind, text, data, author, created_hlc,"
             " head_hlc, head_device, version, deleted, flagged, plugin) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0, ?)",
-            (entry_id, op["case_id"], kind, text, dumps(data), op["officer_id"], op["hlc"], op["hlc"],
+            (entry_id, op["case_id"], kind, text, canonical_json(data), op["officer_id"], op["hlc"], op["hlc"],
              op["device_id"], plugin))
 
     def _entry_edit(self, op: Op, p: dict) -> None:
@@ -199,7 +195,7 @@ class Views:
         if (op["hlc"], op["device_id"]) > (row[0], row[1]):
             self.conn.execute("UPDATE entries SET text = ?, data = ?, head_hlc = ?, head_device = ?,"
                               " version = version + 1 WHERE entry_id = ?",
-                              (p["text"], dumps(p.get("data") or {}), op["hlc"], op["device_id"], p["entry_id"]))
+                              (p["text"], canonical_json(p.get("data") or {}), op["hlc"], op["device_id"], p["entry_id"]))
         else:
             self.conn.execute("UPDATE entries SET version = version + 1 WHERE entry_id = ?", (p["entry_id"],))
         self._settle_entry(op["case_id"], p["entry_id"])
@@ -236,7 +232,7 @@ class Views:
 
     def _task_plan(self, op: Op, p: dict) -> None:
         self.conn.execute("INSERT OR REPLACE INTO task_plans VALUES (?, ?, ?, ?, ?)",
-                          (op["case_id"], p["plugin"], op["hlc"], op["device_id"], dumps(p["tasks"])))
+                          (op["case_id"], p["plugin"], op["hlc"], op["device_id"], canonical_json(p["tasks"])))
         rows = self.conn.execute("SELECT body FROM ops WHERE case_id = ? AND kind = 'task.plan'", (op["case_id"],)).fetchall()
         plans = [json.loads(r[0]) for r in rows]
         plans.append(op)
@@ -255,11 +251,11 @@ class Views:
                 " title = excluded.title, due_at = excluded.due_at, due_ts = excluded.due_ts, data = excluded.data,"
                 " outcome_schema = excluded.outcome_schema, status = excluded.status",
                 (task_id, op["case_id"], p["plugin"], task["kind"], task["title"], task["due_at"], task["due_ts"],
-                 dumps(task.get("data") or {}), dumps(task.get("outcome_schema")), status, task.get("key", "")))
+                 canonical_json(task.get("data") or {}), canonical_json(task.get("outcome_schema")), status, task.get("key", "")))
 
     def _task_done(self, op: Op, p: dict) -> None:
         self.conn.execute("UPDATE tasks SET status = 'done', done_hlc = ?, outcome = ? WHERE task_id = ?",
-                          (op["hlc"], dumps(p["outcome"]), p["task_id"]))
+                          (op["hlc"], canonical_json(p["outcome"]), p["task_id"]))
         entry = p["entry"]
         self._add_entry(op, entry["entry_id"], entry["kind"], entry["text"], entry.get("data") or {}, entry.get("plugin"))
         self._touch(op, reindex=True)
@@ -268,7 +264,7 @@ class Views:
         row = self.conn.execute("SELECT hlc, device_id FROM reviews WHERE case_id = ?", (op["case_id"],)).fetchone()
         if row is None or (op["hlc"], op["device_id"]) > (row[0], row[1]):
             self.conn.execute("INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?)",
-                              (op["case_id"], op["hlc"], op["device_id"], dumps(p)))
+                              (op["case_id"], op["hlc"], op["device_id"], canonical_json(p)))
 
     def _finding_rectify(self, op: Op, p: dict) -> None:
         row = self.conn.execute("SELECT hlc FROM rectifications WHERE finding_id = ?", (p["finding_id"],)).fetchone()
@@ -343,7 +339,7 @@ class Views:
         if found:
             row = self.conn.execute("SELECT flags FROM cases WHERE case_id = ?", (op["case_id"],)).fetchone()
             flags = sorted(set(json.loads(row[0])) | set(found))
-            self.conn.execute("UPDATE cases SET flags = ? WHERE case_id = ?", (dumps(flags), op["case_id"]))
+            self.conn.execute("UPDATE cases SET flags = ? WHERE case_id = ?", (canonical_json(flags), op["case_id"]))
 
 
 def body_text(fields: dict[str, Any], entry_texts: list[str], skip: frozenset[str] = frozenset()) -> str:
