@@ -19,6 +19,7 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m ruff check casebook sync plugins tests benchmarks
+	$(PY) -m ruff format --check casebook sync plugins tests benchmarks
 	$(PY) tests/run_suite.py
 
 test-slow: $(STAMP)

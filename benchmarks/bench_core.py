@@ -43,15 +43,23 @@ def baseline(folder: Path, count: int) -> dict:
     db["cases"].insert_all(docs, pk="id", batch_size=2000)
     db["cases"].enable_fts(["title", "location", "summary"], tokenize="trigram")
     elapsed = time.perf_counter() - start
-    return {"seconds": elapsed, "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "seconds": elapsed,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def casebook_import(folder: Path, count: int) -> dict:
     from casebook import Notebook
 
     docs = records(count)
-    notebook = Notebook.create(folder / "notebook", "benchmark passphrase", officer_id="0001",
-                               officer_name="李明", unit="滨湖派出所")
+    notebook = Notebook.create(
+        folder / "notebook",
+        "benchmark passphrase",
+        officer_id="0001",
+        officer_name="李明",
+        unit="滨湖派出所",
+    )
     start = time.perf_counter()
     notebook.import_cases(("incident", doc) for doc in docs)
     elapsed = time.perf_counter() - start
@@ -69,9 +77,14 @@ def casebook_import(folder: Path, count: int) -> dict:
     notebook.conn.execute("SELECT count(*) FROM cases WHERE title LIKE '%张%'").fetchone()
     like_ms = (time.perf_counter() - like_start) * 1000
     notebook.close()
-    return {"seconds": elapsed, "search_median_ms": latencies, "hits": hits, "like_scan_ms": like_ms,
-            "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-            "db_mb": (folder / "notebook" / "notebook.db").stat().st_size / 1e6}
+    return {
+        "seconds": elapsed,
+        "search_median_ms": latencies,
+        "hits": hits,
+        "like_scan_ms": like_ms,
+        "max_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "db_mb": (folder / "notebook" / "notebook.db").stat().st_size / 1e6,
+    }
 
 
 def storage_floor(folder: Path, count: int) -> dict:
@@ -86,33 +99,48 @@ def storage_floor(folder: Path, count: int) -> dict:
 
     from casebook import Notebook, search, store
 
-    notebook = Notebook.create(folder / "notebook", "benchmark passphrase", officer_id="0001",
-                               officer_name="李明", unit="滨湖派出所")
+    notebook = Notebook.create(
+        folder / "notebook",
+        "benchmark passphrase",
+        officer_id="0001",
+        officer_name="李明",
+        unit="滨湖派出所",
+    )
     notebook.import_cases(("incident", doc) for doc in records(count))
     op_rows = notebook.conn.execute("SELECT * FROM ops ORDER BY device_id, seq").fetchall()
     ops = [json.loads(row[6]) for row in op_rows]
-    case_rows, index_rows = notebook.views.creation_rows([op for op in ops if op["kind"] == "case.create"], 1)
+    case_rows, index_rows = notebook.views.creation_rows(
+        [op for op in ops if op["kind"] == "case.create"], 1
+    )
     notebook.close()
     db = store.connect(folder / "floor.db", os.urandom(32))
     batch = 10_000
     start = time.perf_counter()
     for first in range(0, len(case_rows), batch):
         db.conn.execute("BEGIN IMMEDIATE")
-        db.conn.executemany(f"INSERT INTO ops VALUES ({', '.join('?' * len(op_rows[0]))})",
-                            op_rows[first:first + batch])
+        db.conn.executemany(
+            f"INSERT INTO ops VALUES ({', '.join('?' * len(op_rows[0]))})",
+            op_rows[first : first + batch],
+        )
         db.conn.executemany(
             "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
-            " registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", case_rows[first:first + batch])
-        search.add_rows(db.conn, index_rows[first:first + batch])
+            " registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            case_rows[first : first + batch],
+        )
+        search.add_rows(db.conn, index_rows[first : first + batch])
         db.conn.execute("COMMIT")
     return {"seconds": time.perf_counter() - start}
 
 
 def child(kind: str, count: int) -> dict:
     with tempfile.TemporaryDirectory() as tmp:
-        code = (f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_core; "
-                f"print(json.dumps(bench_core.{kind}(__import__('pathlib').Path({tmp!r}), {count})))")
-        out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+        code = (
+            f"import sys, json; sys.path.insert(0, {str(Path(__file__).parent)!r}); import bench_core; "
+            f"print(json.dumps(bench_core.{kind}(__import__('pathlib').Path({tmp!r}), {count})))"
+        )
+        out = subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout
         return json.loads(out.strip().splitlines()[-1])
 
 
@@ -123,16 +151,28 @@ def main() -> None:
     random.seed(0)
     print(f"Bulk import of {args.cases:,} synthetic Chinese cases", flush=True)
     plain = child("baseline", args.cases)
-    print(f"  plain SQLite (sqlite-utils insert_all + trigram FTS): {plain['seconds']:.1f} s, "
-          f"peak RSS {plain['max_rss_mb']:.0f} MB", flush=True)
+    print(
+        f"  plain SQLite (sqlite-utils insert_all + trigram FTS): {plain['seconds']:.1f} s, "
+        f"peak RSS {plain['max_rss_mb']:.0f} MB",
+        flush=True,
+    )
     ours = child("casebook_import", args.cases)
-    print(f"  Casebook (encrypted, op log, views, n-gram index):   {ours['seconds']:.1f} s, "
-          f"peak RSS {ours['max_rss_mb']:.0f} MB, database {ours['db_mb']:.0f} MB")
-    print(f"  ratio Casebook / plain: {ours['seconds'] / plain['seconds']:.2f}x  (goal: at most 2x)")
+    print(
+        f"  Casebook (encrypted, op log, views, n-gram index):   {ours['seconds']:.1f} s, "
+        f"peak RSS {ours['max_rss_mb']:.0f} MB, database {ours['db_mb']:.0f} MB"
+    )
+    print(
+        f"  ratio Casebook / plain: {ours['seconds'] / plain['seconds']:.2f}x  (goal: at most 2x)"
+    )
     floor = child("storage_floor", args.cases)
-    print(f"  of which the writing alone (the same rows, no logic):  {floor['seconds']:.1f} s, "
-          f"{floor['seconds'] / plain['seconds']:.2f}x plain", flush=True)
-    print(f"Search at {args.cases:,} cases, median of {sum(len(q) for q in QUERIES.values()) * 5 // 3} runs each:")
+    print(
+        f"  of which the writing alone (the same rows, no logic):  {floor['seconds']:.1f} s, "
+        f"{floor['seconds'] / plain['seconds']:.2f}x plain",
+        flush=True,
+    )
+    print(
+        f"Search at {args.cases:,} cases, median of {sum(len(q) for q in QUERIES.values()) * 5 // 3} runs each:"
+    )
     for label, ms in ours["search_median_ms"].items():
         print(f"  {label:<9} {ms:6.2f} ms  (goal: under 50 ms)")
     print(f"  for comparison, one LIKE '%张%' scan of the titles: {ours['like_scan_ms']:.0f} ms")

@@ -43,8 +43,9 @@ def _nonce(index: int) -> bytes:
     return index.to_bytes(12, "big")
 
 
-def encrypt_file(source: Path, blob_path: Path, attachment_id: str, key: bytes,
-                 chunk_size: int = CHUNK_SIZE) -> tuple[int, str]:
+def encrypt_file(
+    source: Path, blob_path: Path, attachment_id: str, key: bytes, chunk_size: int = CHUNK_SIZE
+) -> tuple[int, str]:
     """Encrypt ``source`` into ``blob_path`` (atomically). Returns (size, sha256 of plaintext)."""
     aead = AESGCM(key)
     digest = hashlib.sha256()
@@ -80,7 +81,9 @@ def decrypt_chunks(blob_path: Path, attachment_id: str, key: bytes) -> Iterator[
     try:
         reader = open(blob_path, "rb")
     except FileNotFoundError as error:
-        raise IntegrityError(_("Attachment {id} is not on this laptop yet.").format(id=attachment_id)) from error
+        raise IntegrityError(
+            _("Attachment {id} is not on this laptop yet.").format(id=attachment_id)
+        ) from error
     with reader:
         header = reader.read(len(MAGIC) + 4)
         if len(header) != len(MAGIC) + 4 or header[: len(MAGIC)] != MAGIC:
@@ -98,7 +101,9 @@ def decrypt_chunks(blob_path: Path, attachment_id: str, key: bytes) -> Iterator[
             try:
                 yield aead.decrypt(_nonce(index), sealed, _aad(attachment_id, index, last))
             except InvalidTag as error:
-                raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id)) from error
+                raise IntegrityError(
+                    _("Attachment {id} is damaged.").format(id=attachment_id)
+                ) from error
             if last:
                 return
             index += 1

@@ -18,8 +18,15 @@ from casebook.errors import PluginError
 from casebook.i18n import _, language
 from casebook.models import Problem
 
-TYPE_NAMES = {"string": "text", "integer": "integer", "number": "number", "boolean": "true/false",
-              "array": "list", "object": "object", "null": "empty"}
+TYPE_NAMES = {
+    "string": "text",
+    "integer": "integer",
+    "number": "number",
+    "boolean": "true/false",
+    "array": "list",
+    "object": "object",
+    "null": "empty",
+}
 
 
 def _is_datetime(value: object) -> bool:
@@ -48,10 +55,31 @@ FORMATS.checks("date")(_is_date)
 
 #: Keywords whose meaning differs between draft-07 and 2020-12, or that the fast path leaves
 #: to jsonschema. A schema using any of them is always validated by jsonschema alone.
-SLOW_KEYWORDS = {"$ref", "$defs", "$dynamicRef", "$anchor", "definitions", "prefixItems", "dependentRequired",
-                 "dependentSchemas", "unevaluatedProperties", "unevaluatedItems", "if", "then", "else",
-                 "allOf", "anyOf", "oneOf", "not", "contains", "minContains", "maxContains", "propertyNames",
-                 "patternProperties", "dependencies"}
+SLOW_KEYWORDS = {
+    "$ref",
+    "$defs",
+    "$dynamicRef",
+    "$anchor",
+    "definitions",
+    "prefixItems",
+    "dependentRequired",
+    "dependentSchemas",
+    "unevaluatedProperties",
+    "unevaluatedItems",
+    "if",
+    "then",
+    "else",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "not",
+    "contains",
+    "minContains",
+    "maxContains",
+    "propertyNames",
+    "patternProperties",
+    "dependencies",
+}
 
 
 def _keywords(node: object) -> set[str]:
@@ -89,7 +117,9 @@ def fast_path(schema: dict[str, Any]):
     formats: dict[str, Any] = {name: (lambda value: True) for name in _formats(schema)}
     formats.update({"date-time": _is_datetime, "date": _is_date})
     try:
-        compiled = fastjsonschema.compile({k: v for k, v in schema.items() if k != "$schema"}, formats=formats)
+        compiled = fastjsonschema.compile(
+            {k: v for k, v in schema.items() if k != "$schema"}, formats=formats
+        )
     except Exception:  # any schema it cannot compile is simply validated by jsonschema
         return None
 
@@ -109,24 +139,35 @@ class CaseType:
     def __init__(self, schema: dict[str, Any], plugin: str) -> None:
         name = schema.get("x-casebook-type")
         if not isinstance(name, str) or not name:
-            raise PluginError(_("A case type schema from {plugin} has no x-casebook-type.").format(plugin=plugin))
+            raise PluginError(
+                _("A case type schema from {plugin} has no x-casebook-type.").format(plugin=plugin)
+            )
         try:
             Draft202012Validator.check_schema(schema)
         except SchemaError as error:
-            raise PluginError(_("Case type {name} from {plugin} is not a valid JSON Schema: {error}").format(
-                name=name, plugin=plugin, error=error.message)) from error
+            raise PluginError(
+                _("Case type {name} from {plugin} is not a valid JSON Schema: {error}").format(
+                    name=name, plugin=plugin, error=error.message
+                )
+            ) from error
         self.name = name
         self.schema = schema
         self.plugin = plugin
         self.validator = Draft202012Validator(schema, format_checker=FORMATS)
         self.is_valid_fast = fast_path(schema)
-        title = schema.get("x-title") or [f for f in ("title", "name", "summary") if f in schema.get("properties", {})][:1]
+        title = (
+            schema.get("x-title")
+            or [f for f in ("title", "name", "summary") if f in schema.get("properties", {})][:1]
+        )
         self.title_fields = [title] if isinstance(title, str) else list(title)
         # Dates and times are searched with filters, not as text: indexed character by
         # character, "12" would find every case reported on the 12th or at 12 o'clock.
         properties = schema.get("properties", {})
-        self.unsearchable = frozenset(name for name, spec in properties.items()
-                                      if isinstance(spec, dict) and spec.get("format") in ("date", "date-time", "time"))
+        self.unsearchable = frozenset(
+            name
+            for name, spec in properties.items()
+            if isinstance(spec, dict) and spec.get("format") in ("date", "date-time", "time")
+        )
 
     def title_of(self, fields: dict[str, Any]) -> str:
         parts = [str(fields[f]) for f in self.title_fields if fields.get(f) not in (None, "")]
@@ -154,9 +195,19 @@ class CaseType:
         value = error.validator_value
         if keyword == "required":
             # jsonschema yields one error per missing property, all with the same list.
-            missing = [".".join(filter(None, [path, name])) for name in value if name not in (error.instance or {})]
-            path = next((name for name in missing if name not in reported), missing[0] if missing else path)
-            return Problem(path, _("{field}: this field is required").format(field=self._named(path)), "required")
+            missing = [
+                ".".join(filter(None, [path, name]))
+                for name in value
+                if name not in (error.instance or {})
+            ]
+            path = next(
+                (name for name in missing if name not in reported), missing[0] if missing else path
+            )
+            return Problem(
+                path,
+                _("{field}: this field is required").format(field=self._named(path)),
+                "required",
+            )
         if keyword == "additionalProperties":
             allowed = set(error.schema.get("properties", {}))
             extra = sorted(k for k in (error.instance or {}) if k not in allowed)
@@ -169,15 +220,20 @@ class CaseType:
             message = _("{field}: must be {type}").format(field=field, type=names)
         elif keyword == "enum":
             message = _("{field}: must be one of {choices}").format(
-                field=field, choices=", ".join(str(v) for v in value))
+                field=field, choices=", ".join(str(v) for v in value)
+            )
         elif keyword in ("minimum", "exclusiveMinimum"):
             message = _("{field}: must be at least {limit}").format(field=field, limit=value)
         elif keyword in ("maximum", "exclusiveMaximum"):
             message = _("{field}: must be at most {limit}").format(field=field, limit=value)
         elif keyword == "minLength":
-            message = _("{field}: too short (at least {limit} characters)").format(field=field, limit=value)
+            message = _("{field}: too short (at least {limit} characters)").format(
+                field=field, limit=value
+            )
         elif keyword == "maxLength":
-            message = _("{field}: too long (at most {limit} characters)").format(field=field, limit=value)
+            message = _("{field}: too long (at most {limit} characters)").format(
+                field=field, limit=value
+            )
         elif keyword == "format":
             message = _("{field}: not a valid {format}").format(field=field, format=_(value))
         elif keyword == "pattern":

@@ -34,7 +34,9 @@ def notebook_dir(ctx: click.Context) -> Path:
     return Path(ctx.find_root().params.get("notebook") or default_notebook_dir())
 
 
-def passphrase(prompt: str | None = None, *, confirm: bool = False, env: str = "CASEBOOK_PASSPHRASE") -> str:
+def passphrase(
+    prompt: str | None = None, *, confirm: bool = False, env: str = "CASEBOOK_PASSPHRASE"
+) -> str:
     """The passphrase from the environment (scripts) or a hidden prompt."""
     value = os.environ.get(env)
     if value:
@@ -51,7 +53,9 @@ def open_notebook(ctx: click.Context) -> Notebook:
     if "notebook_obj" not in root.obj:
         folder = notebook_dir(ctx)
         if not Notebook.exists(folder):
-            raise InvalidInputError(_("No notebook in {path}. Create one with: casebook init").format(path=folder))
+            raise InvalidInputError(
+                _("No notebook in {path}. Create one with: casebook init").format(path=folder)
+            )
         setup_logging(folder)
         notebook = Notebook.open(folder, passphrase())
         root.obj["notebook_obj"] = notebook
@@ -94,13 +98,17 @@ def read_json(file: str | None, what: str = "JSON") -> Any:
     try:
         text = sys.stdin.read() if file in (None, "-") else Path(file).read_text(encoding="utf-8")
     except OSError as error:
-        raise InvalidInputError(_("Cannot read {file}: {error}").format(file=file, error=error.strerror)) from error
+        raise InvalidInputError(
+            _("Cannot read {file}: {error}").format(file=file, error=error.strerror)
+        ) from error
     except UnicodeDecodeError as error:
         raise InvalidInputError(_("{file} is not UTF-8 text.").format(file=file)) from error
     try:
         return json.loads(text)
     except ValueError as error:
-        raise InvalidInputError(_("Invalid JSON in {what}: {error}").format(what=file or "stdin", error=error)) from error
+        raise InvalidInputError(
+            _("Invalid JSON in {what}: {error}").format(what=file or "stdin", error=error)
+        ) from error
 
 
 def parse_json_value(text: str) -> Any:
@@ -110,7 +118,9 @@ def parse_json_value(text: str) -> Any:
         raise InvalidInputError(_("Invalid JSON value: {error}").format(error=error)) from error
 
 
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output on stdout.")
+json_option = click.option(
+    "--json", "as_json", is_flag=True, help="Machine-readable output on stdout."
+)
 
 
 class DefaultToGui(click.Group):
@@ -118,8 +128,12 @@ class DefaultToGui(click.Group):
 
 
 @click.group(cls=DefaultToGui, invoke_without_command=True)
-@click.option("--notebook", type=click.Path(file_okay=False), envvar="CASEBOOK_NOTEBOOK",
-              help="Notebook folder (default: CASEBOOK_NOTEBOOK, else the user data folder).")
+@click.option(
+    "--notebook",
+    type=click.Path(file_okay=False),
+    envvar="CASEBOOK_NOTEBOOK",
+    help="Notebook folder (default: CASEBOOK_NOTEBOOK, else the user data folder).",
+)
 @click.version_option(package_name="casebook")
 @click.pass_context
 def cli(ctx: click.Context, notebook: str | None) -> None:
@@ -147,9 +161,18 @@ def gui(ctx: click.Context) -> None:
 def init(ctx: click.Context, officer_id: str, officer_name: str, unit: str) -> None:
     """Create a notebook for this laptop's officer."""
     folder = notebook_dir(ctx)
-    notebook = Notebook.create(folder, passphrase(confirm=True), officer_id=officer_id,
-                               officer_name=officer_name, unit=unit)
-    click.echo(_("Notebook created in {path} (device {device}).").format(path=folder, device=notebook.device_id))
+    notebook = Notebook.create(
+        folder,
+        passphrase(confirm=True),
+        officer_id=officer_id,
+        officer_name=officer_name,
+        unit=unit,
+    )
+    click.echo(
+        _("Notebook created in {path} (device {device}).").format(
+            path=folder, device=notebook.device_id
+        )
+    )
     notebook.close()
 
 
@@ -172,8 +195,12 @@ def case() -> None:
 
 
 @case.command("new")
-@click.option("--type", "case_type", required=True, help="Case type, e.g. incident, missing_person.")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin).")
+@click.option(
+    "--type", "case_type", required=True, help="Case type, e.g. incident, missing_person."
+)
+@click.option(
+    "--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin)."
+)
 @click.option("--status", default="received", type=click.Choice(STATUSES))
 @click.pass_context
 def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) -> None:
@@ -199,7 +226,9 @@ def case_import(ctx: click.Context, file: str, case_type: str) -> None:
                 try:
                     records.append((case_type, json.loads(line)))
                 except ValueError as error:
-                    raise InvalidInputError(_("Line {n}: invalid JSON: {error}").format(n=number, error=error)) from error
+                    raise InvalidInputError(
+                        _("Line {n}: invalid JSON: {error}").format(n=number, error=error)
+                    ) from error
     notebook = open_notebook(ctx)
     with click.progressbar(length=len(records), label=_("Importing"), file=sys.stderr) as bar:
         done = [0]
@@ -224,7 +253,9 @@ def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
         return
     click.echo(f"{shown.title}  [{shown.type}, {shown.status}]  {shown.id}")
     for name, value in sorted(shown.fields.items()):
-        click.echo(f"  {name}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}")
+        click.echo(
+            f"  {name}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}"
+        )
     for conflict in shown.conflicts:
         values = " | ".join(json.dumps(v.value, ensure_ascii=False) for v in conflict.values)
         click.echo(_("  conflict on {field}: {values}").format(field=conflict.field, values=values))
@@ -237,7 +268,12 @@ def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
 
 @case.command("update")
 @click.argument("case_id")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON object of fields (default: stdin).")
+@click.option(
+    "--file",
+    "file",
+    type=click.Path(dir_okay=False),
+    help="JSON object of fields (default: stdin).",
+)
 @click.pass_context
 def case_update(ctx: click.Context, case_id: str, file: str | None) -> None:
     """Set fields from a JSON object (null clears a field)."""
@@ -293,10 +329,19 @@ def case_delete(ctx: click.Context, case_id: str) -> None:
 @click.option("--offset", default=0)
 @json_option
 @click.pass_context
-def case_list(ctx: click.Context, case_type, status, officer, since, until, limit, offset, as_json) -> None:
+def case_list(
+    ctx: click.Context, case_type, status, officer, since, until, limit, offset, as_json
+) -> None:
     """List cases, newest change first."""
-    rows = open_notebook(ctx).list_cases(case_type=case_type, status=status, officer_id=officer, since=since,
-                                         until=until, limit=limit, offset=offset)
+    rows = open_notebook(ctx).list_cases(
+        case_type=case_type,
+        status=status,
+        officer_id=officer,
+        since=since,
+        until=until,
+        limit=limit,
+        offset=offset,
+    )
     if as_json:
         emit_json(rows)
         return
@@ -357,7 +402,9 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
         emit_json(found)
         return
     for conflict in found:
-        values = " | ".join(f"{json.dumps(v.value, ensure_ascii=False)} ({v.author})" for v in conflict.values)
+        values = " | ".join(
+            f"{json.dumps(v.value, ensure_ascii=False)} ({v.author})" for v in conflict.values
+        )
         click.echo(f"{conflict.case_id} {conflict.title} {conflict.field}: {values}")
 
 
@@ -391,8 +438,14 @@ def tasks(ctx: click.Context, at: str | None, include_upcoming: bool, as_json: b
         emit_json(found)
         return
     for task in found:
-        late = _(" overdue {hours} h").format(hours=task.overdue_seconds // 3600) if task.status == "overdue" else ""
-        click.echo(f"{task.id}  {task.due_at}  {task.status}{late}  {task.title}  — {task.case_title}")
+        late = (
+            _(" overdue {hours} h").format(hours=task.overdue_seconds // 3600)
+            if task.status == "overdue"
+            else ""
+        )
+        click.echo(
+            f"{task.id}  {task.due_at}  {task.status}{late}  {task.title}  — {task.case_title}"
+        )
 
 
 @cli.group()
@@ -439,7 +492,9 @@ def review(ctx: click.Context, case_id: str | None, at: str | None, as_json: boo
         click.echo(f"{result.case_id}  {result.score}")
         for finding in result.findings:
             mark = _(" (rectified)") if finding.rectified else ""
-            click.echo(f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}")
+            click.echo(
+                f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}"
+            )
 
 
 @cli.group()
@@ -513,13 +568,23 @@ def settings() -> None:
 @click.pass_context
 def settings_list(ctx: click.Context, as_json: bool) -> None:
     notebook = open_notebook(ctx)
-    values = [{"key": s.key, "title": s.title, "plugin": s.plugin, "value": notebook.setting(s.key),
-               "default": s.default} for s in notebook.setting_specs()]
+    values = [
+        {
+            "key": s.key,
+            "title": s.title,
+            "plugin": s.plugin,
+            "value": notebook.setting(s.key),
+            "default": s.default,
+        }
+        for s in notebook.setting_specs()
+    ]
     if as_json:
         emit_json(values)
         return
     for item in values:
-        click.echo(f"{item['key']} = {json.dumps(item['value'], ensure_ascii=False)}   ({item['title']})")
+        click.echo(
+            f"{item['key']} = {json.dumps(item['value'], ensure_ascii=False)}   ({item['title']})"
+        )
 
 
 @settings.command("set")
@@ -547,7 +612,11 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
         emit_json(found)
         return
     for info in found:
-        state = _("enabled") if info.enabled and not info.refused else (_("refused") if info.refused else _("disabled"))
+        state = (
+            _("enabled")
+            if info.enabled and not info.refused
+            else (_("refused") if info.refused else _("disabled"))
+        )
         click.echo(f"{info.name:<20} {info.version:<8} {info.trust:<9} {state:<9} {info.publisher}")
         for error in info.errors:
             click.echo(f"    ! {error}")
@@ -555,12 +624,18 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
 
 @plugins.command("install")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--allow-unsigned", is_flag=True, help="Install without a trusted signature (marked unsigned).")
+@click.option(
+    "--allow-unsigned", is_flag=True, help="Install without a trusted signature (marked unsigned)."
+)
 @click.pass_context
 def plugins_install(ctx: click.Context, file: str, allow_unsigned: bool) -> None:
     """Install a plugin file, verified against FILE.sig and the trusted publishers."""
     info = open_notebook(ctx).install_plugin(file, allow_unsigned=allow_unsigned)
-    click.echo(_("Installed {name} {version} ({trust}).").format(name=info.name, version=info.version, trust=info.trust))
+    click.echo(
+        _("Installed {name} {version} ({trust}).").format(
+            name=info.name, version=info.version, trust=info.trust
+        )
+    )
 
 
 @plugins.command("enable")
@@ -592,7 +667,11 @@ def plugins_keygen(key_file: str) -> None:
     """Create a publisher signing key (PEM, encrypted with CASEBOOK_PUBLISHER_PASSPHRASE); prints the public key."""
     from casebook import publishing
 
-    click.echo(publishing.generate_key(Path(key_file), passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE", confirm=True)))
+    click.echo(
+        publishing.generate_key(
+            Path(key_file), passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE", confirm=True)
+        )
+    )
 
 
 @plugins.command("sign")
@@ -603,8 +682,16 @@ def plugins_sign(plugin_file: str, key_file: str, publisher: str) -> None:
     """Sign a plugin file (writes PLUGIN_FILE.sig)."""
     from casebook import publishing
 
-    click.echo(str(publishing.sign_plugin(Path(plugin_file), Path(key_file), publisher,
-                                          passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE"))))
+    click.echo(
+        str(
+            publishing.sign_plugin(
+                Path(plugin_file),
+                Path(key_file),
+                publisher,
+                passphrase(env="CASEBOOK_PUBLISHER_PASSPHRASE"),
+            )
+        )
+    )
 
 
 # -- audit, rebuild, alarms ----------------------------------------------------------------
@@ -683,8 +770,12 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(130)
     except Exception as error:  # never a traceback on the user's screen
         log.exception("unexpected %s", type(error).__name__)
-        click.echo(_("Unexpected error ({kind}); see the log in the notebook folder.").format(
-            kind=type(error).__name__), err=True)
+        click.echo(
+            _("Unexpected error ({kind}); see the log in the notebook folder.").format(
+                kind=type(error).__name__
+            ),
+            err=True,
+        )
         sys.exit(1)
     sys.exit(0)
 

@@ -87,7 +87,9 @@ def parse_po(text: str) -> dict[str, str]:
     return catalog
 
 
-def translations(domain: str = "casebook", localedir: Path | None = None) -> gettext.NullTranslations:
+def translations(
+    domain: str = "casebook", localedir: Path | None = None
+) -> gettext.NullTranslations:
     """The catalog of ``domain`` in the current language (identity for English)."""
     lang = language()
     directory = Path(localedir or CORE_LOCALE_DIR)

@@ -69,13 +69,20 @@ def wrap_to_public_key(secret: bytes, recipient_public: bytes, context: bytes) -
     ephemeral = X25519PrivateKey.generate()
     ephemeral_public = ephemeral.public_key().public_bytes_raw()
     shared = ephemeral.exchange(X25519PublicKey.from_public_bytes(recipient_public))
-    key = derive_subkey(shared, WRAP_INFO_PREFIX + context, salt=ephemeral_public + recipient_public)
+    key = derive_subkey(
+        shared, WRAP_INFO_PREFIX + context, salt=ephemeral_public + recipient_public
+    )
     nonce = os.urandom(12)
-    return {"ephemeral": ephemeral_public.hex(), "nonce": nonce.hex(),
-            "ciphertext": AESGCM(key).encrypt(nonce, secret, context).hex()}
+    return {
+        "ephemeral": ephemeral_public.hex(),
+        "nonce": nonce.hex(),
+        "ciphertext": AESGCM(key).encrypt(nonce, secret, context).hex(),
+    }
 
 
-def unwrap_with_private_key(wrapped: dict[str, str], private_key: X25519PrivateKey, context: bytes) -> bytes:
+def unwrap_with_private_key(
+    wrapped: dict[str, str], private_key: X25519PrivateKey, context: bytes
+) -> bytes:
     """Open what :func:`wrap_to_public_key` made.
 
     :raises IntegrityError: not made for this key and context, altered, or malformed.
@@ -85,9 +92,13 @@ def unwrap_with_private_key(wrapped: dict[str, str], private_key: X25519PrivateK
         shared = private_key.exchange(X25519PublicKey.from_public_bytes(ephemeral_public))
         own_public = private_key.public_key().public_bytes_raw()
         key = derive_subkey(shared, WRAP_INFO_PREFIX + context, salt=ephemeral_public + own_public)
-        return AESGCM(key).decrypt(bytes.fromhex(wrapped["nonce"]), bytes.fromhex(wrapped["ciphertext"]), context)
+        return AESGCM(key).decrypt(
+            bytes.fromhex(wrapped["nonce"]), bytes.fromhex(wrapped["ciphertext"]), context
+        )
     except (InvalidTag, KeyError, ValueError, TypeError) as error:
-        raise IntegrityError(_("A wrapped key could not be opened: wrong key or altered data.")) from error
+        raise IntegrityError(
+            _("A wrapped key could not be opened: wrong key or altered data.")
+        ) from error
 
 
 @dataclass
@@ -117,11 +128,19 @@ class KeyFile:
         if not passphrase:
             raise AuthenticationError(_("The passphrase must not be empty."))
         salt = os.urandom(16)
-        self.kdf = {"name": "scrypt", "n": SCRYPT_N, "r": SCRYPT_R, "p": SCRYPT_P, "salt": b64e(salt)}
+        self.kdf = {
+            "name": "scrypt",
+            "n": SCRYPT_N,
+            "r": SCRYPT_R,
+            "p": SCRYPT_P,
+            "salt": b64e(salt),
+        }
         kek = derive_passphrase_key(passphrase, salt, SCRYPT_N, SCRYPT_R, SCRYPT_P)
         nonce = os.urandom(12)
-        self.wrapped_key = {"nonce": b64e(nonce),
-                            "ciphertext": b64e(AESGCM(kek).encrypt(nonce, data_key, self.associated_data))}
+        self.wrapped_key = {
+            "nonce": b64e(nonce),
+            "ciphertext": b64e(AESGCM(kek).encrypt(nonce, data_key, self.associated_data)),
+        }
 
     def unwrap(self, passphrase: str) -> bytes:
         """The data key.
@@ -131,18 +150,28 @@ class KeyFile:
         kdf = self.kdf
         if kdf.get("name") != "scrypt" or int(kdf.get("n", 0)) < SCRYPT_N:
             raise IntegrityError(_("The key file uses an unknown or weakened key derivation."))
-        kek = derive_passphrase_key(passphrase, b64d(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"]))
+        kek = derive_passphrase_key(
+            passphrase, b64d(kdf["salt"]), int(kdf["n"]), int(kdf["r"]), int(kdf["p"])
+        )
         try:
-            return AESGCM(kek).decrypt(b64d(self.wrapped_key["nonce"]),
-                                       b64d(self.wrapped_key["ciphertext"]), self.associated_data)
+            return AESGCM(kek).decrypt(
+                b64d(self.wrapped_key["nonce"]),
+                b64d(self.wrapped_key["ciphertext"]),
+                self.associated_data,
+            )
         except InvalidTag as error:
             raise AuthenticationError(_("Wrong passphrase.")) from error
 
     # -- file ----------------------------------------------------------------------------
 
     def to_json(self) -> dict[str, Any]:
-        return {"format": FORMAT, "version": FORMAT_VERSION, "device_id": self.device_id,
-                "kdf": self.kdf, "wrapped_key": self.wrapped_key}
+        return {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "device_id": self.device_id,
+            "kdf": self.kdf,
+            "wrapped_key": self.wrapped_key,
+        }
 
     def save(self, folder: Path) -> None:
         """Write atomically: a crash leaves the old or the new file, never half of one."""
@@ -163,14 +192,21 @@ class KeyFile:
         except FileNotFoundError as error:
             raise AuthenticationError(_("No notebook at {path}.").format(path=folder)) from error
         except (ValueError, UnicodeDecodeError) as error:
-            raise IntegrityError(_("The notebook key file is damaged: {path}").format(path=path)) from error
+            raise IntegrityError(
+                _("The notebook key file is damaged: {path}").format(path=path)
+            ) from error
         if data.get("format") != FORMAT or data.get("version") != FORMAT_VERSION:
             raise IntegrityError(_("Unknown notebook format in {path}.").format(path=path))
         try:
-            return cls(device_id=str(data["device_id"]), kdf=dict(data["kdf"]),
-                       wrapped_key=dict(data["wrapped_key"]))
+            return cls(
+                device_id=str(data["device_id"]),
+                kdf=dict(data["kdf"]),
+                wrapped_key=dict(data["wrapped_key"]),
+            )
         except (KeyError, TypeError) as error:
-            raise IntegrityError(_("The notebook key file is damaged: {path}").format(path=path)) from error
+            raise IntegrityError(
+                _("The notebook key file is damaged: {path}").format(path=path)
+            ) from error
 
 
 def fsync_dir(folder: Path) -> None:

@@ -70,14 +70,29 @@ from casebook.views import STATUS, Views, body_text, load_registers, winners
 
 log = logging.getLogger("casebook")
 
-STATUSES = ("received", "accepted", "not_accepted", "filed", "not_filed", "handled",
-            "diverted", "transferred", "closed")
+STATUSES = (
+    "received",
+    "accepted",
+    "not_accepted",
+    "filed",
+    "not_filed",
+    "handled",
+    "diverted",
+    "transferred",
+    "closed",
+)
 ENTRY_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
 OFFICER_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
 IMPORT_BATCH = 10000
-SORT_COLUMNS = {"updated_at": "updated_hlc", "created_at": "created_hlc", "title": "title",
-                "status": "status", "type": "type", "officer_id": "officer_id"}
+SORT_COLUMNS = {
+    "updated_at": "updated_hlc",
+    "created_at": "created_hlc",
+    "title": "title",
+    "status": "status",
+    "type": "type",
+    "officer_id": "officer_id",
+}
 ProgressCallback = Callable[[int, int | None], None]
 
 
@@ -88,7 +103,9 @@ class _ReadOnly:
     _plain: type
 
     def _refuse(self, *args: Any, **kwargs: Any) -> None:
-        raise TypeError("a setting's value is read-only: change a copy (dict(value) or list(value))")
+        raise TypeError(
+            "a setting's value is read-only: change a copy (dict(value) or list(value))"
+        )
 
     def __copy__(self) -> Any:
         return self._plain(self)
@@ -102,13 +119,16 @@ class _ReadOnly:
 
 class _ReadOnlyDict(_ReadOnly, dict):
     _plain = dict
-    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = _ReadOnly._refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __ior__ = clear = pop = popitem = setdefault = update = (
+        _ReadOnly._refuse
+    )  # type: ignore[assignment]
 
 
 class _ReadOnlyList(_ReadOnly, list):
     _plain = list
-    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = clear = sort = \
-        reverse = _ReadOnly._refuse  # type: ignore[assignment]
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = append = extend = insert = pop = remove = (
+        clear
+    ) = sort = reverse = _ReadOnly._refuse  # type: ignore[assignment]
 
 
 def _freeze(value: Any) -> Any:
@@ -200,7 +220,9 @@ class Notebook:
 
     # -- lifecycle ---------------------------------------------------------------------
 
-    def __init__(self, path: Path, keyfile: KeyFile, data_key: bytes, *, load_plugins: bool = True) -> None:
+    def __init__(
+        self, path: Path, keyfile: KeyFile, data_key: bytes, *, load_plugins: bool = True
+    ) -> None:
         self.path = Path(path)
         self.keyfile = keyfile
         self.device_id = keyfile.device_id
@@ -216,8 +238,16 @@ class Notebook:
         return (Path(path) / "notebook.json").exists()
 
     @classmethod
-    def create(cls, path: str | os.PathLike, passphrase: str, *, officer_id: str, officer_name: str,
-               unit: str, load_plugins: bool = True) -> Notebook:
+    def create(
+        cls,
+        path: str | os.PathLike,
+        passphrase: str,
+        *,
+        officer_id: str,
+        officer_name: str,
+        unit: str,
+        load_plugins: bool = True,
+    ) -> Notebook:
         """Create a notebook in an empty or new folder and return it unlocked.
 
         :raises InvalidInputError: for a bad officer id, name or unit, or a folder in use.
@@ -252,7 +282,9 @@ class Notebook:
         return notebook
 
     @classmethod
-    def open(cls, path: str | os.PathLike, passphrase: str, *, load_plugins: bool = True) -> Notebook:
+    def open(
+        cls, path: str | os.PathLike, passphrase: str, *, load_plugins: bool = True
+    ) -> Notebook:
         """Unlock a notebook.
 
         :raises AuthenticationError: wrong passphrase or no notebook there.
@@ -374,7 +406,9 @@ class Notebook:
 
     def _load_head(self) -> None:
         """This device's last seq and hash, as committed."""
-        row = self.conn.execute("SELECT seq, hash FROM heads WHERE device_id = ?", (self.device_id,)).fetchone()
+        row = self.conn.execute(
+            "SELECT seq, hash FROM heads WHERE device_id = ?", (self.device_id,)
+        ).fetchone()
         self._head_seq, self._head_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
 
     # -- the op writer ---------------------------------------------------------------------
@@ -400,11 +434,25 @@ class Notebook:
                 if creates:
                     self._write_ops(creates)
                     creates = []
-                deps = {d: s for d, s in self.conn.execute(
-                    "SELECT device_id, max(seq) FROM ops WHERE case_id = ? GROUP BY device_id", (case_id,))}
-            op = {"op_id": new_id(), "device_id": self.device_id, "seq": self._head_seq + 1,
-                  "hlc": self.clock.tick(), "case_id": case_id, "kind": kind, "payload": payload,
-                  "prev_hash": self._head_hash, "officer_id": officer_id, "deps": deps}
+                deps = {
+                    d: s
+                    for d, s in self.conn.execute(
+                        "SELECT device_id, max(seq) FROM ops WHERE case_id = ? GROUP BY device_id",
+                        (case_id,),
+                    )
+                }
+            op = {
+                "op_id": new_id(),
+                "device_id": self.device_id,
+                "seq": self._head_seq + 1,
+                "hlc": self.clock.tick(),
+                "case_id": case_id,
+                "kind": kind,
+                "payload": payload,
+                "prev_hash": self._head_hash,
+                "officer_id": officer_id,
+                "deps": deps,
+            }
             body = canonical_json(op)
             digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
             row = (self.device_id, op["seq"], op["op_id"], op["hlc"], case_id, kind, body, digest)
@@ -423,32 +471,44 @@ class Notebook:
         return ops
 
     def _write_ops(self, written: list[tuple[Op, tuple]]) -> None:
-        self.conn.executemany("INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row for _op, row in written])
+        self.conn.executemany(
+            "INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)", [row for _op, row in written]
+        )
         self.views.apply_many([op for op, _row in written])
         if any(op["kind"] == "config.set" for op, _row in written):
             self._settings_cache.clear()
 
     def _write_head(self) -> None:
-        self.conn.execute("INSERT INTO heads VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
-                          " seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > heads.seq",
-                          (self.device_id, self._head_seq, self._head_hash))
+        self.conn.execute(
+            "INSERT INTO heads VALUES (?, ?, ?) ON CONFLICT (device_id) DO UPDATE SET"
+            " seq = excluded.seq, hash = excluded.hash WHERE excluded.seq > heads.seq",
+            (self.device_id, self._head_seq, self._head_hash),
+        )
 
     # -- case types and validation ---------------------------------------------------------
 
     def _load_builtin_types(self) -> None:
         for item in resources.files("casebook.schemas").iterdir():
-            if item.name.endswith(".schema.json") and item.name != "op.schema.json" \
-                    and item.name != "segment.schema.json":
+            if (
+                item.name.endswith(".schema.json")
+                and item.name != "op.schema.json"
+                and item.name != "segment.schema.json"
+            ):
                 schema = json.loads(item.read_text("utf-8"))
                 if "x-casebook-type" in schema:
                     case_type = CaseType(schema, "casebook")
                     self._case_types[case_type.name] = case_type
 
     def _load_plugins(self) -> None:
-        rows = self._query("SELECT name, enabled, path, sha256, signed, publisher FROM plugin_state")
+        rows = self._query(
+            "SELECT name, enabled, path, sha256, signed, publisher FROM plugin_state"
+        )
         disabled = {r[0] for r in rows if not r[1]}
-        installed = [{"name": r[0], "path": r[2], "sha256": r[3], "signed": r[4], "publisher": r[5]}
-                     for r in rows if r[2]]
+        installed = [
+            {"name": r[0], "path": r[2], "sha256": r[3], "signed": r[4], "publisher": r[5]}
+            for r in rows
+            if r[2]
+        ]
         self.host = PluginHost(self._keep_plugin_error)
         self.host.load(disabled, installed, self._trusted_publishers())
         self._register_plugin_types()
@@ -477,15 +537,24 @@ class Notebook:
     def _case_type(self, name: str) -> CaseType:
         case_type = self._case_types.get(name)
         if case_type is None:
-            raise NotFoundError(_("Unknown case type: {type}. Known types: {types}").format(
-                type=name, types=", ".join(sorted(self._case_types))))
+            raise NotFoundError(
+                _("Unknown case type: {type}. Known types: {types}").format(
+                    type=name, types=", ".join(sorted(self._case_types))
+                )
+            )
         return case_type
 
     def _title_of(self, type_name: str, fields: dict[str, Any]) -> str:
         case_type = self._case_types.get(type_name)
-        return case_type.title_of(fields) if case_type else str(fields.get("title") or fields.get("name") or "")
+        return (
+            case_type.title_of(fields)
+            if case_type
+            else str(fields.get("title") or fields.get("name") or "")
+        )
 
-    def _searchable_text(self, type_name: str, fields: dict[str, Any], entry_texts: list[str]) -> str:
+    def _searchable_text(
+        self, type_name: str, fields: dict[str, Any], entry_texts: list[str]
+    ) -> str:
         case_type = self._case_types.get(type_name)
         return body_text(fields, entry_texts, case_type.unsearchable if case_type else frozenset())
 
@@ -500,40 +569,72 @@ class Notebook:
         self._prepare(case_type, fields)
         return self._problems(self._case_type(case_type), fields, None)
 
-    def _problems(self, case_type: CaseType, fields: dict[str, Any], existing: Case | None,
-                  draft: Case | None = None) -> list[Problem]:
+    def _problems(
+        self,
+        case_type: CaseType,
+        fields: dict[str, Any],
+        existing: Case | None,
+        draft: Case | None = None,
+    ) -> list[Problem]:
         problems = case_type.problems(fields)
         if problems:
             return problems
-        draft = draft or self._draft_case(existing.id if existing else "", case_type.name, fields,
-                                          existing.status if existing else "received", existing)
-        problems.extend(problem for _plugin, problem in
-                        self.host.collect("validate_case", Problem, notebook=self, case=draft))
+        draft = draft or self._draft_case(
+            existing.id if existing else "",
+            case_type.name,
+            fields,
+            existing.status if existing else "received",
+            existing,
+        )
+        problems.extend(
+            problem
+            for _plugin, problem in self.host.collect(
+                "validate_case", Problem, notebook=self, case=draft
+            )
+        )
         return problems
 
-    def _draft_case(self, case_id: str, type_name: str, fields: dict[str, Any], status: str,
-                    existing: Case | None = None, stamp: str | None = None) -> Case:
+    def _draft_case(
+        self,
+        case_id: str,
+        type_name: str,
+        fields: dict[str, Any],
+        status: str,
+        existing: Case | None = None,
+        stamp: str | None = None,
+    ) -> Case:
         """The case as it will be once saved, for validation and planning.
 
         :param stamp: its creation and update time (default: now).
         """
         stamp = stamp or _iso(self.clock.last or clock.wall_ms() << clock.COUNTER_BITS)
         officer = self._officer
-        return Case(id=case_id, type=type_name, status=status, title=self._title_of(type_name, fields),
-                    fields=dict(fields), officer_id=existing.officer_id if existing else officer.get("officer_id", ""),
-                    unit=existing.unit if existing else officer.get("unit", ""),
-                    created_at=existing.created_at if existing else stamp, updated_at=stamp,
-                    entries=list(existing.entries) if existing else [],
-                    attachments=list(existing.attachments) if existing else [])
+        return Case(
+            id=case_id,
+            type=type_name,
+            status=status,
+            title=self._title_of(type_name, fields),
+            fields=dict(fields),
+            officer_id=existing.officer_id if existing else officer.get("officer_id", ""),
+            unit=existing.unit if existing else officer.get("unit", ""),
+            created_at=existing.created_at if existing else stamp,
+            updated_at=stamp,
+            entries=list(existing.entries) if existing else [],
+            attachments=list(existing.attachments) if existing else [],
+        )
 
-    def _check_fields(self, case_type: CaseType, fields: dict[str, Any], existing: Case | None) -> None:
+    def _check_fields(
+        self, case_type: CaseType, fields: dict[str, Any], existing: Case | None
+    ) -> None:
         problems = self._problems(case_type, fields, existing)
         if problems:
             raise InvalidInputError(describe(problems), problems)
 
     # -- cases -----------------------------------------------------------------------------
 
-    def create_case(self, case_type: str, fields: dict[str, Any], *, status: str = "received") -> Case:
+    def create_case(
+        self, case_type: str, fields: dict[str, Any], *, status: str = "received"
+    ) -> Case:
         """Create a case. :raises InvalidInputError: naming the bad field; nothing is written."""
         if not isinstance(fields, dict):
             raise InvalidInputError(_("The fields must be a JSON object."))
@@ -544,14 +645,26 @@ class Notebook:
         self._check_fields(kind, fields, None)
         case_id = new_id()
         with self._transaction():
-            self._append("case.create", case_id, {"type": case_type, "fields": fields, "status": status,
-                                                  "unit": self._officer.get("unit", "")})
+            self._append(
+                "case.create",
+                case_id,
+                {
+                    "type": case_type,
+                    "fields": fields,
+                    "status": status,
+                    "unit": self._officer.get("unit", ""),
+                },
+            )
             case = self.get_case(case_id)
             self._plan_tasks(case, new=True)
         return self._saved(case_id)
 
-    def import_cases(self, records: Iterable[tuple[str, dict[str, Any]]], *,
-                     progress: ProgressCallback | None = None) -> list[str]:
+    def import_cases(
+        self,
+        records: Iterable[tuple[str, dict[str, Any]]],
+        *,
+        progress: ProgressCallback | None = None,
+    ) -> list[str]:
         """Create many cases. Every record is validated before anything is written.
 
         :param records: ``(case_type, fields)`` pairs.
@@ -561,38 +674,59 @@ class Notebook:
         with _cycle_collector_paused():
             return self._import_cases(records, progress)
 
-    def _import_cases(self, records: Iterable[tuple[str, dict[str, Any]]],
-                      progress: ProgressCallback | None) -> list[str]:
+    def _import_cases(
+        self, records: Iterable[tuple[str, dict[str, Any]]], progress: ProgressCallback | None
+    ) -> list[str]:
         prepared: list[Case] = []
         stamp = _iso(clock.wall_ms() << clock.COUNTER_BITS)
         for index, record in enumerate(records):
             try:
                 type_name, fields = record
             except (TypeError, ValueError) as error:
-                raise InvalidInputError(_("Record {n}: expected (case type, fields)").format(n=index + 1)) from error
+                raise InvalidInputError(
+                    _("Record {n}: expected (case type, fields)").format(n=index + 1)
+                ) from error
             if not isinstance(fields, dict):
-                raise InvalidInputError(_("Record {n}: the fields must be a JSON object.").format(n=index + 1))
+                raise InvalidInputError(
+                    _("Record {n}: the fields must be a JSON object.").format(n=index + 1)
+                )
             kind = self._case_type(type_name)
             try:
                 fields = _json_value(fields, "fields")
             except InvalidInputError as error:
-                raise InvalidInputError(_("Record {n}: {problems}").format(n=index + 1, problems=error)) from error
+                raise InvalidInputError(
+                    _("Record {n}: {problems}").format(n=index + 1, problems=error)
+                ) from error
             self._prepare(type_name, fields)
             draft = self._draft_case(new_id(), type_name, fields, "received", stamp=stamp)
             problems = self._problems(kind, fields, None, draft)
             if problems:
-                raise InvalidInputError(_("Record {n}: {problems}").format(n=index + 1, problems=describe(problems)),
-                                        problems)
+                raise InvalidInputError(
+                    _("Record {n}: {problems}").format(n=index + 1, problems=describe(problems)),
+                    problems,
+                )
             prepared.append(draft)
         total = len(prepared)
         ids: list[str] = []
         unit = self._officer.get("unit", "")
         for start in range(0, total, IMPORT_BATCH):
-            batch = prepared[start:start + IMPORT_BATCH]
+            batch = prepared[start : start + IMPORT_BATCH]
             with self._transaction():
-                self._append_many([("case.create", draft.id, {"type": draft.type, "fields": draft.fields,
-                                                              "status": "received", "unit": unit})
-                                   for draft in batch])
+                self._append_many(
+                    [
+                        (
+                            "case.create",
+                            draft.id,
+                            {
+                                "type": draft.type,
+                                "fields": draft.fields,
+                                "status": "received",
+                                "unit": unit,
+                            },
+                        )
+                        for draft in batch
+                    ]
+                )
                 for draft in batch:
                     self._plan_tasks(draft, new=True)
             ids.extend(draft.id for draft in batch)
@@ -614,41 +748,82 @@ class Notebook:
             self._require_open()
             rows = self.conn.execute(
                 "SELECT case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc, registers, flags,"
-                f" deleted FROM cases WHERE case_id IN ({marks})", case_ids).fetchall()
+                f" deleted FROM cases WHERE case_id IN ({marks})",
+                case_ids,
+            ).fetchall()
             entries: dict[str, list[Entry]] = {}
             for r in self.conn.execute(
-                    "SELECT entry_id, case_id, kind, text, data, author, created_hlc, head_hlc, version, deleted,"
-                    f" flagged, plugin FROM entries WHERE case_id IN ({marks}) ORDER BY created_hlc, entry_id",
-                    case_ids):
+                "SELECT entry_id, case_id, kind, text, data, author, created_hlc, head_hlc, version, deleted,"
+                f" flagged, plugin FROM entries WHERE case_id IN ({marks}) ORDER BY created_hlc, entry_id",
+                case_ids,
+            ):
                 entries.setdefault(r[1], []).append(self._entry(r))
             attachments: dict[str, list[Attachment]] = {}
             for r in self.conn.execute(
-                    "SELECT attachment_id, case_id, name, size, media_type, sha256, added_hlc, author FROM attachments"
-                    f" WHERE case_id IN ({marks}) ORDER BY added_hlc", case_ids):
+                "SELECT attachment_id, case_id, name, size, media_type, sha256, added_hlc, author FROM attachments"
+                f" WHERE case_id IN ({marks}) ORDER BY added_hlc",
+                case_ids,
+            ):
                 attachments.setdefault(r[1], []).append(self._attachment(r))
         by_id = {}
         for row in rows:
             registers = load_registers(row[8])
             by_id[row[0]] = Case(
-                id=row[0], type=row[1], status=row[2], title=row[3], fields=winners(registers), officer_id=row[4],
-                unit=row[5], created_at=_iso(row[6]), updated_at=_iso(row[7]), entries=entries.get(row[0], []),
-                attachments=attachments.get(row[0], []), conflicts=self._conflicts_of(row[0], row[3], registers),
-                flags=json.loads(row[9]), deleted=bool(row[10]))
+                id=row[0],
+                type=row[1],
+                status=row[2],
+                title=row[3],
+                fields=winners(registers),
+                officer_id=row[4],
+                unit=row[5],
+                created_at=_iso(row[6]),
+                updated_at=_iso(row[7]),
+                entries=entries.get(row[0], []),
+                attachments=attachments.get(row[0], []),
+                conflicts=self._conflicts_of(row[0], row[3], registers),
+                flags=json.loads(row[9]),
+                deleted=bool(row[10]),
+            )
         return [by_id[case_id] for case_id in case_ids if case_id in by_id]
 
     def _entry(self, r: tuple) -> Entry:
-        return Entry(id=r[0], case_id=r[1], kind=r[2], text=r[3], data=json.loads(r[4]), author=r[5],
-                     created_at=_iso(r[6]), updated_at=_iso(r[7]), version=r[8], deleted=bool(r[9]),
-                     flagged=bool(r[10]), plugin=r[11])
+        return Entry(
+            id=r[0],
+            case_id=r[1],
+            kind=r[2],
+            text=r[3],
+            data=json.loads(r[4]),
+            author=r[5],
+            created_at=_iso(r[6]),
+            updated_at=_iso(r[7]),
+            version=r[8],
+            deleted=bool(r[9]),
+            flagged=bool(r[10]),
+            plugin=r[11],
+        )
 
     def _conflicts_of(self, case_id: str, title: str, registers: dict[str, list]) -> list[Conflict]:
         conflicts = []
         for name, values in sorted(registers.items()):
             if len(values) > 1:
-                conflicts.append(Conflict(
-                    case_id=case_id, field="status" if name == STATUS else name, winner=values[-1][3], title=title,
-                    values=[ConflictValue(value=v[3], author=v[4], device_id=v[0], at=_iso(v[2]), op_id=f"{v[0]}:{v[1]}")
-                            for v in reversed(values)]))
+                conflicts.append(
+                    Conflict(
+                        case_id=case_id,
+                        field="status" if name == STATUS else name,
+                        winner=values[-1][3],
+                        title=title,
+                        values=[
+                            ConflictValue(
+                                value=v[3],
+                                author=v[4],
+                                device_id=v[0],
+                                at=_iso(v[2]),
+                                op_id=f"{v[0]}:{v[1]}",
+                            )
+                            for v in reversed(values)
+                        ],
+                    )
+                )
         return conflicts
 
     def _saved(self, case_id: str) -> Case:
@@ -671,8 +846,11 @@ class Notebook:
                 merged[name] = value
         self._prepare(existing.type, merged)
         self._check_fields(kind, merged, existing)
-        changed = {k: merged.get(k) for k in set(merged) | set(existing.fields)
-                   if merged.get(k) != existing.fields.get(k)}
+        changed = {
+            k: merged.get(k)
+            for k in set(merged) | set(existing.fields)
+            if merged.get(k) != existing.fields.get(k)
+        }
         if not changed:
             return existing
         with self._transaction():
@@ -694,7 +872,9 @@ class Notebook:
 
     def _check_status(self, status: str) -> None:
         if status not in STATUSES:
-            raise InvalidInputError(_("status: must be one of {choices}").format(choices=", ".join(STATUSES)))
+            raise InvalidInputError(
+                _("status: must be one of {choices}").format(choices=", ".join(STATUSES))
+            )
 
     def _refuse_deleted(self, case: Case) -> None:
         if case.deleted:
@@ -706,14 +886,26 @@ class Notebook:
         with self._transaction():
             self._append("case.delete", case_id, {})
 
-    def add_entry(self, case_id: str, kind: str, text: str, data: dict[str, Any] | None = None, *,
-                  plugin: str | None = None) -> Entry:
+    def add_entry(
+        self,
+        case_id: str,
+        kind: str,
+        text: str,
+        data: dict[str, Any] | None = None,
+        *,
+        plugin: str | None = None,
+    ) -> Entry:
         """Add a note, action, ledger line... to a case's timeline."""
         self._check_entry(kind, text, data)
         case = self.get_case(case_id)
         self._refuse_deleted(case)
         entry_id = new_id()
-        payload = {"entry_id": entry_id, "kind": kind, "text": text, "data": _json_value(data or {}, "data")}
+        payload = {
+            "entry_id": entry_id,
+            "kind": kind,
+            "text": text,
+            "data": _json_value(data or {}, "data"),
+        }
         if plugin:
             payload["plugin"] = plugin
         with self._transaction():
@@ -722,13 +914,22 @@ class Notebook:
         saved = self._saved(case_id)
         return next(e for e in saved.entries if e.id == entry_id)
 
-    def edit_entry(self, case_id: str, entry_id: str, text: str, data: dict[str, Any] | None = None) -> Entry:
+    def edit_entry(
+        self, case_id: str, entry_id: str, text: str, data: dict[str, Any] | None = None
+    ) -> Entry:
         """Add a new version of an entry; earlier versions stay in the log."""
         entry = self._find_entry(case_id, entry_id)
         self._check_entry(entry.kind, text, data)
         with self._transaction():
-            self._append("entry.edit", case_id, {"entry_id": entry_id, "text": text,
-                                                 "data": _json_value(data if data is not None else entry.data, "data")})
+            self._append(
+                "entry.edit",
+                case_id,
+                {
+                    "entry_id": entry_id,
+                    "text": text,
+                    "data": _json_value(data if data is not None else entry.data, "data"),
+                },
+            )
         return self._find_entry(self._saved(case_id).id, entry_id)
 
     def delete_entry(self, case_id: str, entry_id: str) -> None:
@@ -746,24 +947,38 @@ class Notebook:
 
     def _check_entry(self, kind: Any, text: Any, data: Any) -> None:
         if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind == "status":
-            raise InvalidInputError(_("kind: must be a short lowercase name such as note, action or ledger"))
+            raise InvalidInputError(
+                _("kind: must be a short lowercase name such as note, action or ledger")
+            )
         if not isinstance(text, str):
             raise InvalidInputError(_("text: must be text"))
         if len(text) > 100_000:
-            raise InvalidInputError(_("text: too long (at most {limit} characters)").format(limit=100_000))
+            raise InvalidInputError(
+                _("text: too long (at most {limit} characters)").format(limit=100_000)
+            )
         if data is not None and not isinstance(data, dict):
             raise InvalidInputError(_("data: must be a JSON object"))
 
     def history(self, case_id: str) -> list[Op]:
         """Every op of a case, in causal order: the audit trail (全程留痕)."""
         self.get_case(case_id)
-        return [json.loads(r[0]) for r in self._query(
-            "SELECT body FROM ops WHERE case_id = ? ORDER BY hlc, device_id", (case_id,))]
+        return [
+            json.loads(r[0])
+            for r in self._query(
+                "SELECT body FROM ops WHERE case_id = ? ORDER BY hlc, device_id", (case_id,)
+            )
+        ]
 
     # -- listing and search ----------------------------------------------------------------
 
-    def _filters(self, case_type: str | None, status: str | None, officer_id: str | None,
-                 since: Any, until: Any) -> tuple[str, list[Any]]:
+    def _filters(
+        self,
+        case_type: str | None,
+        status: str | None,
+        officer_id: str | None,
+        since: Any,
+        until: Any,
+    ) -> tuple[str, list[Any]]:
         where, params = ["deleted = 0"], []
         if case_type:
             where.append("type = ?")
@@ -787,35 +1002,71 @@ class Notebook:
             params.append(_hlc_of(end) | clock.COUNTER_MASK)
         return " AND ".join(where), params
 
-    def list_cases(self, *, case_type: str | None = None, status: str | None = None, officer_id: str | None = None,
-                   since: Any = None, until: Any = None, sort: str = "updated_at", descending: bool = True,
-                   limit: int = 100, offset: int = 0) -> list[CaseSummary]:
+    def list_cases(
+        self,
+        *,
+        case_type: str | None = None,
+        status: str | None = None,
+        officer_id: str | None = None,
+        since: Any = None,
+        until: Any = None,
+        sort: str = "updated_at",
+        descending: bool = True,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[CaseSummary]:
         """A page of cases, newest change first by default."""
         if sort not in SORT_COLUMNS:
-            raise InvalidInputError(_("sort: must be one of {choices}").format(choices=", ".join(SORT_COLUMNS)))
+            raise InvalidInputError(
+                _("sort: must be one of {choices}").format(choices=", ".join(SORT_COLUMNS))
+            )
         where, params = self._filters(case_type, status, officer_id, since, until)
         order = f"{SORT_COLUMNS[sort]} {'DESC' if descending else 'ASC'}, rid {'DESC' if descending else 'ASC'}"
         rows = self._query(
             f"SELECT case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts FROM cases"
-            f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?", (*params, int(limit), int(offset)))
+            f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
+            (*params, int(limit), int(offset)),
+        )
         return [self._summary(r) for r in rows]
 
-    def count_cases(self, *, case_type: str | None = None, status: str | None = None, officer_id: str | None = None,
-                    since: Any = None, until: Any = None) -> int:
+    def count_cases(
+        self,
+        *,
+        case_type: str | None = None,
+        status: str | None = None,
+        officer_id: str | None = None,
+        since: Any = None,
+        until: Any = None,
+    ) -> int:
         where, params = self._filters(case_type, status, officer_id, since, until)
         return self._query(f"SELECT count(*) FROM cases WHERE {where}", params)[0][0]
 
     def _summary(self, r: tuple) -> CaseSummary:
-        return CaseSummary(id=r[0], type=r[1], status=r[2], title=r[3], officer_id=r[4],
-                           created_at=_iso(r[5]), updated_at=_iso(r[6]), conflicts=r[7])
+        return CaseSummary(
+            id=r[0],
+            type=r[1],
+            status=r[2],
+            title=r[3],
+            officer_id=r[4],
+            created_at=_iso(r[5]),
+            updated_at=_iso(r[6]),
+            conflicts=r[7],
+        )
 
-    def iter_cases(self, *, case_type: str | None = None, status: str | None = None) -> Iterator[Case]:
+    def iter_cases(
+        self, *, case_type: str | None = None, status: str | None = None
+    ) -> Iterator[Case]:
         """Every (not deleted) case in full, oldest first; for alerts and reports."""
         where, params = self._filters(case_type, status, None, None, None)
-        ids = [r[0] for r in self._query(f"SELECT case_id FROM cases WHERE {where} ORDER BY created_hlc", params)]
+        ids = [
+            r[0]
+            for r in self._query(
+                f"SELECT case_id FROM cases WHERE {where} ORDER BY created_hlc", params
+            )
+        ]
         # A few hundred at a time: three queries per chunk, and the lock is free in between.
         for start in range(0, len(ids), 500):
-            yield from self._load_cases(ids[start:start + 500])
+            yield from self._load_cases(ids[start : start + 500])
 
     def search(self, query: str, *, limit: int = 50) -> list[CaseSummary]:
         """Cases containing every term of ``query`` as a substring (1+ characters), best first."""
@@ -829,7 +1080,9 @@ class Notebook:
             marks = ",".join("?" * len(rids))
             rows = self.conn.execute(
                 f"SELECT rid, case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts"
-                f" FROM cases WHERE rid IN ({marks}) AND deleted = 0", rids).fetchall()
+                f" FROM cases WHERE rid IN ({marks}) AND deleted = 0",
+                rids,
+            ).fetchall()
         by_rid = {r[0]: r[1:] for r in rows}
         return [self._summary(by_rid[rid]) for rid in rids if rid in by_rid]
 
@@ -839,7 +1092,8 @@ class Notebook:
         """Every field that holds concurrent values, on every case."""
         found = []
         for case_id, title, registers in self._query(
-                "SELECT case_id, title, registers FROM cases WHERE conflicts > 0 AND deleted = 0 ORDER BY updated_hlc"):
+            "SELECT case_id, title, registers FROM cases WHERE conflicts > 0 AND deleted = 0 ORDER BY updated_hlc"
+        ):
             found.extend(self._conflicts_of(case_id, title, load_registers(registers)))
         return found
 
@@ -870,7 +1124,9 @@ class Notebook:
             raise NotFoundError(_("No attachment {id}.").format(id=attachment_id))
         return self.path / "attachments" / f"{attachment_id}.blob"
 
-    def attach(self, case_id: str, path: str | os.PathLike, *, name: str | None = None) -> Attachment:
+    def attach(
+        self, case_id: str, path: str | os.PathLike, *, name: str | None = None
+    ) -> Attachment:
         """Encrypt a file into the notebook and attach it to a case."""
         case = self.get_case(case_id)
         self._refuse_deleted(case)
@@ -885,21 +1141,41 @@ class Notebook:
         display_name = (name or source.name)[:255]
         try:
             with self._transaction():
-                self._append("attachment.add", case_id, {
-                    "attachment_id": attachment_id, "name": display_name, "size": size,
-                    "media_type": mimetypes.guess_type(display_name)[0] or "application/octet-stream",
-                    "sha256": digest, "file_key": b64e(file_key)})
+                self._append(
+                    "attachment.add",
+                    case_id,
+                    {
+                        "attachment_id": attachment_id,
+                        "name": display_name,
+                        "size": size,
+                        "media_type": mimetypes.guess_type(display_name)[0]
+                        or "application/octet-stream",
+                        "sha256": digest,
+                        "file_key": b64e(file_key),
+                    },
+                )
         except BaseException:
             blob_path.unlink(missing_ok=True)
             raise
         return next(a for a in self._saved(case_id).attachments if a.id == attachment_id)
 
     def _attachment(self, r: tuple) -> Attachment:
-        return Attachment(id=r[0], case_id=r[1], name=r[2], size=r[3], media_type=r[4], sha256=r[5],
-                          added_at=_iso(r[6]), author=r[7], available=self._blob_path(r[0]).exists())
+        return Attachment(
+            id=r[0],
+            case_id=r[1],
+            name=r[2],
+            size=r[3],
+            media_type=r[4],
+            sha256=r[5],
+            added_at=_iso(r[6]),
+            author=r[7],
+            available=self._blob_path(r[0]).exists(),
+        )
 
     def _attachment_key(self, attachment_id: str) -> tuple[bytes, str]:
-        rows = self._query("SELECT file_key, sha256 FROM attachments WHERE attachment_id = ?", (attachment_id,))
+        rows = self._query(
+            "SELECT file_key, sha256 FROM attachments WHERE attachment_id = ?", (attachment_id,)
+        )
         if not rows:
             raise NotFoundError(_("No attachment {id}.").format(id=attachment_id))
         return b64d(rows[0][0]), rows[0][1]
@@ -917,13 +1193,17 @@ class Notebook:
         key, digest = self._attachment_key(attachment_id)
         target = Path(dest)
         if target.is_dir():
-            name = self._query("SELECT name FROM attachments WHERE attachment_id = ?", (attachment_id,))[0][0]
+            name = self._query(
+                "SELECT name FROM attachments WHERE attachment_id = ?", (attachment_id,)
+            )[0][0]
             target = target / Path(name).name
         hasher = hashlib.sha256()
         tmp = target.with_name(target.name + ".part")
         try:
             with open(tmp, "wb") as writer:
-                for chunk in blobs.decrypt_chunks(self._blob_path(attachment_id), attachment_id, key):
+                for chunk in blobs.decrypt_chunks(
+                    self._blob_path(attachment_id), attachment_id, key
+                ):
                     hasher.update(chunk)
                     writer.write(chunk)
             if hasher.hexdigest() != digest:
@@ -941,8 +1221,11 @@ class Notebook:
 
     def missing_attachments(self) -> list[str]:
         """Attachments known from the log whose blob is not here yet (for sync to fetch)."""
-        return [r[0] for r in self._query("SELECT attachment_id FROM attachments ORDER BY added_hlc")
-                if not self._blob_path(r[0]).exists()]
+        return [
+            r[0]
+            for r in self._query("SELECT attachment_id FROM attachments ORDER BY added_hlc")
+            if not self._blob_path(r[0]).exists()
+        ]
 
     def import_attachment_blob(self, attachment_id: str, source: str | os.PathLike) -> None:
         """Store an encrypted blob fetched from elsewhere, after checking it decrypts to the
@@ -975,15 +1258,31 @@ class Notebook:
                 except Exception as error:  # a bad TaskSpec is that plugin's error, not the save's
                     self.host.report_error(plugin, "schedule_tasks", error)
         # A plugin that raised is absent from by_plugin: its earlier plan stays as it was.
-        existing = {} if new else {r[0]: r[1] for r in self.conn.execute(
-            "SELECT plugin, tasks FROM task_plans WHERE case_id = ? ORDER BY hlc, device_id", (case.id,))}
+        existing = (
+            {}
+            if new
+            else {
+                r[0]: r[1]
+                for r in self.conn.execute(
+                    "SELECT plugin, tasks FROM task_plans WHERE case_id = ? ORDER BY hlc, device_id",
+                    (case.id,),
+                )
+            }
+        )
         for plugin in sorted(by_plugin):
             tasks = sorted(by_plugin[plugin], key=lambda t: t["task_id"])
             if not tasks and plugin not in existing:
                 continue
             if canonical_json(tasks) != existing.get(plugin):
-                self._append("task.plan", case.id, {"plugin": plugin, "plugin_version": self.host.version_of(plugin),
-                                                    "tasks": tasks})
+                self._append(
+                    "task.plan",
+                    case.id,
+                    {
+                        "plugin": plugin,
+                        "plugin_version": self.host.version_of(plugin),
+                        "tasks": tasks,
+                    },
+                )
 
     def _task_record(self, case_id: str, plugin: str, spec: Any) -> dict[str, Any]:
         if not isinstance(spec, TaskSpec):
@@ -993,10 +1292,16 @@ class Notebook:
             raise ValueError("a task needs due_at")
         if spec.outcome_schema is not None:
             _check_outcome_schema(canonical_json(spec.outcome_schema))
-        return {"task_id": _stable_id(case_id, plugin, str(spec.key)), "key": str(spec.key),
-                "kind": str(spec.kind), "title": str(spec.title or spec.kind),
-                "due_at": clock.format_datetime(due), "due_ts": int(due.timestamp()),
-                "data": _json_value(spec.data or {}, "data"), "outcome_schema": spec.outcome_schema}
+        return {
+            "task_id": _stable_id(case_id, plugin, str(spec.key)),
+            "key": str(spec.key),
+            "kind": str(spec.kind),
+            "title": str(spec.title or spec.kind),
+            "due_at": clock.format_datetime(due),
+            "due_ts": int(due.timestamp()),
+            "data": _json_value(spec.data or {}, "data"),
+            "outcome_schema": spec.outcome_schema,
+        }
 
     def _task_window(self, at: Any) -> tuple[datetime, int]:
         try:
@@ -1006,8 +1311,15 @@ class Notebook:
         end_of_day = moment.replace(hour=23, minute=59, second=59, microsecond=0)
         return moment, int(end_of_day.timestamp())
 
-    def tasks(self, at: Any = None, *, include_upcoming: bool = False, case_id: str | None = None,
-              case_type: str | None = None, limit: int | None = None) -> list[Task]:
+    def tasks(
+        self,
+        at: Any = None,
+        *,
+        include_upcoming: bool = False,
+        case_id: str | None = None,
+        case_type: str | None = None,
+        limit: int | None = None,
+    ) -> list[Task]:
         """Pending tasks due by the end of ``at``'s day (default: now), most overdue first.
 
         :param case_id: only this case's tasks.
@@ -1025,9 +1337,11 @@ class Notebook:
         if case_type:
             where.append("c.type = ?")
             params.append(case_type)
-        sql = ("SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
-               f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
-               " ORDER BY t.due_ts, t.task_id")
+        sql = (
+            "SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
+            f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
+            " ORDER BY t.due_ts, t.task_id"
+        )
         if limit is not None:
             sql += " LIMIT ?"
             params.append(int(limit))
@@ -1035,9 +1349,22 @@ class Notebook:
         result = []
         for r in self._query(sql, params):
             state = "overdue" if r[5] < now_ts else ("due" if r[5] <= end_of_day else "upcoming")
-            result.append(Task(id=r[0], case_id=r[1], kind=r[2], title=r[3], due_at=r[4], status=state,
-                               plugin=r[6], data=json.loads(r[7]), overdue_seconds=max(0, now_ts - r[5]),
-                               case_title=r[9], outcome_schema=json.loads(r[8]) if r[8] else None, key=r[10]))
+            result.append(
+                Task(
+                    id=r[0],
+                    case_id=r[1],
+                    kind=r[2],
+                    title=r[3],
+                    due_at=r[4],
+                    status=state,
+                    plugin=r[6],
+                    data=json.loads(r[7]),
+                    overdue_seconds=max(0, now_ts - r[5]),
+                    case_title=r[9],
+                    outcome_schema=json.loads(r[8]) if r[8] else None,
+                    key=r[10],
+                )
+            )
         return result
 
     def task_counts(self, at: Any = None) -> dict[str, int]:
@@ -1046,17 +1373,32 @@ class Notebook:
         now_ts = int(moment.timestamp())
         row = self._query(
             "SELECT sum(t.due_ts < ?), sum(t.due_ts >= ?) FROM tasks t JOIN cases c ON c.case_id = t.case_id"
-            " WHERE t.status = 'pending' AND c.deleted = 0 AND t.due_ts <= ?", (now_ts, now_ts, end_of_day))[0]
+            " WHERE t.status = 'pending' AND c.deleted = 0 AND t.due_ts <= ?",
+            (now_ts, now_ts, end_of_day),
+        )[0]
         return {"overdue": row[0] or 0, "due": row[1] or 0}
 
     def get_task(self, task_id: str) -> Task:
-        rows = self._query("SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema, key"
-                           " FROM tasks WHERE task_id = ?", (str(task_id),))
+        rows = self._query(
+            "SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema, key"
+            " FROM tasks WHERE task_id = ?",
+            (str(task_id),),
+        )
         if not rows:
             raise NotFoundError(_("No task {id}.").format(id=task_id))
         r = rows[0]
-        return Task(id=r[0], case_id=r[1], kind=r[2], title=r[3], due_at=r[4], status=r[5], plugin=r[6],
-                    data=json.loads(r[7]), outcome_schema=json.loads(r[8]) if r[8] else None, key=r[9])
+        return Task(
+            id=r[0],
+            case_id=r[1],
+            kind=r[2],
+            title=r[3],
+            due_at=r[4],
+            status=r[5],
+            plugin=r[6],
+            data=json.loads(r[7]),
+            outcome_schema=json.loads(r[8]) if r[8] else None,
+            key=r[9],
+        )
 
     def complete_task(self, task_id: str, outcome: dict[str, Any]) -> Entry:
         """Mark a task done and record its outcome as an entry on the case.
@@ -1065,23 +1407,43 @@ class Notebook:
         """
         task = self.get_task(task_id)
         if task.status != "pending":
-            raise InvalidInputError(_("Task {id} is {status}, not pending.").format(id=task_id, status=task.status))
+            raise InvalidInputError(
+                _("Task {id} is {status}, not pending.").format(id=task_id, status=task.status)
+            )
         if not isinstance(outcome, dict):
             raise InvalidInputError(_("The outcome must be a JSON object."))
         outcome = _json_value(outcome, "outcome")
         if task.outcome_schema:
-            errors = Draft202012Validator(task.outcome_schema, format_checker=FORMATS).iter_errors(outcome)
+            errors = Draft202012Validator(task.outcome_schema, format_checker=FORMATS).iter_errors(
+                outcome
+            )
             problems = [self._outcome_problem(e) for e in errors]
             if problems:
                 raise InvalidInputError(describe(problems), problems)
         comment = outcome.get("comment") if isinstance(outcome.get("comment"), str) else ""
         entry_id = new_id()
         with self._transaction():
-            self._append("task.done", task.case_id, {
-                "task_id": task_id, "outcome": outcome,
-                "entry": {"entry_id": entry_id, "kind": task.kind, "text": comment,
-                          "data": {**outcome, "task_id": task_id, "task_title": task.title, "task_key": task.key,
-                                   "due_at": task.due_at}, "plugin": task.plugin}})
+            self._append(
+                "task.done",
+                task.case_id,
+                {
+                    "task_id": task_id,
+                    "outcome": outcome,
+                    "entry": {
+                        "entry_id": entry_id,
+                        "kind": task.kind,
+                        "text": comment,
+                        "data": {
+                            **outcome,
+                            "task_id": task_id,
+                            "task_title": task.title,
+                            "task_key": task.key,
+                            "due_at": task.due_at,
+                        },
+                        "plugin": task.plugin,
+                    },
+                },
+            )
             self._plan_tasks(self.get_case(task.case_id))
         case = self._saved(task.case_id)
         done = self.get_task(task_id)
@@ -1094,7 +1456,9 @@ class Notebook:
         if error.validator == "required":
             missing = [k for k in error.validator_value if k not in (error.instance or {})]
             field = missing[0] if missing else field
-            return Problem(field, _("{field}: this field is required").format(field=field), "required")
+            return Problem(
+                field, _("{field}: this field is required").format(field=field), "required"
+            )
         return Problem(field, f"{field or 'outcome'}: {error.message}", str(error.validator))
 
     # -- alerts and review -----------------------------------------------------------------
@@ -1125,7 +1489,9 @@ class Notebook:
             for case in cases:
                 findings: list[Finding] = []
                 seen: dict[str, int] = {}
-                for plugin, finding in self.host.collect("review_case", Finding, notebook=self, case=case, at=moment):
+                for plugin, finding in self.host.collect(
+                    "review_case", Finding, notebook=self, case=case, at=moment
+                ):
                     key = f"{plugin}|{finding.rule}"
                     seen[key] = seen.get(key, 0) + 1
                     finding.plugin = plugin
@@ -1133,11 +1499,23 @@ class Notebook:
                     finding.rectified = finding.id in rectified
                     finding.rectified_note = rectified.get(finding.id, "")
                     findings.append(finding)
-                score = max(0, 100 - sum(max(0, int(f.points)) for f in findings if not f.rectified))
-                result = ReviewResult(case_id=case.id, score=score, findings=findings, officer_id=case.officer_id,
-                                      unit=case.unit)
-                payload = {"score": score, "findings": [f.to_dict() for f in findings],
-                           "plugins": {p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})}}
+                score = max(
+                    0, 100 - sum(max(0, int(f.points)) for f in findings if not f.rectified)
+                )
+                result = ReviewResult(
+                    case_id=case.id,
+                    score=score,
+                    findings=findings,
+                    officer_id=case.officer_id,
+                    unit=case.unit,
+                )
+                payload = {
+                    "score": score,
+                    "findings": [f.to_dict() for f in findings],
+                    "plugins": {
+                        p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})
+                    },
+                }
                 if stored.get(case.id) != canonical_json(payload):
                     self._append("review.record", case.id, payload)
                 results.append(result)
@@ -1148,13 +1526,29 @@ class Notebook:
         results = []
         rectified = {r[0]: r[1] for r in self._query("SELECT finding_id, note FROM rectifications")}
         for case_id, result, officer_id, unit in self._query(
-                "SELECT r.case_id, r.result, c.officer_id, c.unit FROM reviews r JOIN cases c ON c.case_id = r.case_id"
-                " WHERE c.deleted = 0"):
+            "SELECT r.case_id, r.result, c.officer_id, c.unit FROM reviews r JOIN cases c ON c.case_id = r.case_id"
+            " WHERE c.deleted = 0"
+        ):
             data = json.loads(result)
-            findings = [Finding(**{**f, "rectified": f["id"] in rectified,
-                                   "rectified_note": rectified.get(f["id"], "")}) for f in data["findings"]]
-            results.append(ReviewResult(case_id=case_id, score=data["score"], findings=findings,
-                                        officer_id=officer_id, unit=unit))
+            findings = [
+                Finding(
+                    **{
+                        **f,
+                        "rectified": f["id"] in rectified,
+                        "rectified_note": rectified.get(f["id"], ""),
+                    }
+                )
+                for f in data["findings"]
+            ]
+            results.append(
+                ReviewResult(
+                    case_id=case_id,
+                    score=data["score"],
+                    findings=findings,
+                    officer_id=officer_id,
+                    unit=unit,
+                )
+            )
         return results
 
     def rectify_finding(self, finding_id: str, note: str) -> None:
@@ -1164,7 +1558,11 @@ class Notebook:
         for review in self.recorded_reviews():
             if any(f.id == finding_id for f in review.findings):
                 with self._transaction():
-                    self._append("finding.rectify", review.case_id, {"finding_id": finding_id, "note": note.strip()})
+                    self._append(
+                        "finding.rectify",
+                        review.case_id,
+                        {"finding_id": finding_id, "note": note.strip()},
+                    )
                 return
         raise NotFoundError(_("No finding {id}. Run a review first.").format(id=finding_id))
 
@@ -1190,12 +1588,19 @@ class Notebook:
                     report = spec.build(self, start_at, end_at)
                 except Exception as error:
                     self.host.report_error(spec.plugin, f"report {name}", error)
-                    raise PluginError(_("Report {name} failed: {error}").format(name=name, error=error)) from error
+                    raise PluginError(
+                        _("Report {name} failed: {error}").format(name=name, error=error)
+                    ) from error
                 if not isinstance(report, Report):
-                    raise PluginError(_("Report {name} failed: {error}").format(name=name, error="not a Report"))
+                    raise PluginError(
+                        _("Report {name} failed: {error}").format(name=name, error="not a Report")
+                    )
                 return report
-        raise NotFoundError(_("No report {name}. Available: {names}").format(
-            name=name, names=", ".join(s.name for s in self.reports()) or "-"))
+        raise NotFoundError(
+            _("No report {name}. Available: {names}").format(
+                name=name, names=", ".join(s.name for s in self.reports()) or "-"
+            )
+        )
 
     def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
         """Write a built report as a PDF (Chinese included)."""
@@ -1224,7 +1629,9 @@ class Notebook:
                     raise
                 except Exception as error:
                     self.host.report_error(spec.plugin, f"document {name}", error)
-                    raise PluginError(_("Document {name} failed: {error}").format(name=name, error=error)) from error
+                    raise PluginError(
+                        _("Document {name} failed: {error}").format(name=name, error=error)
+                    ) from error
                 return Path(path)
         raise NotFoundError(_("No document {name} for this case.").format(name=name))
 
@@ -1265,9 +1672,13 @@ class Notebook:
         if spec is None:
             raise NotFoundError(_("No setting {key}.").format(key=key))
         value = _json_value(value, key)
-        error = next(iter(Draft202012Validator(spec.schema, format_checker=FORMATS).iter_errors(value)), None)
+        error = next(
+            iter(Draft202012Validator(spec.schema, format_checker=FORMATS).iter_errors(value)), None
+        )
         if error is not None:
-            raise InvalidInputError(_("{field}: invalid value").format(field=key) + f" ({error.message})")
+            raise InvalidInputError(
+                _("{field}: invalid value").format(field=key) + f" ({error.message})"
+            )
         with self._transaction():
             self._append("config.set", None, {"key": key, "value": value})
             # A new schedule or threshold applies to open cases now, not at their next save.
@@ -1275,7 +1686,8 @@ class Notebook:
 
     def _replan_open_cases(self) -> None:
         for (case_id,) in self.conn.execute(
-                "SELECT case_id FROM cases WHERE deleted = 0 AND status != 'closed' ORDER BY created_hlc").fetchall():
+            "SELECT case_id FROM cases WHERE deleted = 0 AND status != 'closed' ORDER BY created_hlc"
+        ).fetchall():
             self._plan_tasks(self.get_case(case_id))
 
     def preference(self, key: str, default: Any = None) -> Any:
@@ -1285,14 +1697,19 @@ class Notebook:
 
     def set_preference(self, key: str, value: Any) -> None:
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO preferences VALUES (?, ?)", (key, canonical_json(_json_value(value, key))))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO preferences VALUES (?, ?)",
+                (key, canonical_json(_json_value(value, key))),
+            )
 
     # -- plugins ---------------------------------------------------------------------------
 
     def plugins(self) -> list[PluginInfo]:
         """Every plugin found, with version, publisher, trust and its recent errors."""
         kept: dict[str, list[str]] = {}
-        for plugin, message, at in self._query("SELECT plugin, message, at FROM plugin_errors ORDER BY id"):
+        for plugin, message, at in self._query(
+            "SELECT plugin, message, at FROM plugin_errors ORDER BY id"
+        ):
             kept.setdefault(plugin, []).append(f"{message} ({at})")
         infos = []
         for plugin in sorted(self.host.plugins.values(), key=lambda p: p.name):
@@ -1307,17 +1724,25 @@ class Notebook:
             if self._db is None:
                 return
             at = clock.format_datetime(clock.now())
-            self.conn.execute("INSERT INTO plugin_errors (plugin, message, at) VALUES (?, ?, ?)",
-                              (plugin, message[:2000], at))
-            self.conn.execute("DELETE FROM plugin_errors WHERE plugin = ? AND id NOT IN (SELECT id FROM plugin_errors"
-                              " WHERE plugin = ? ORDER BY id DESC LIMIT 50)", (plugin, plugin))
+            self.conn.execute(
+                "INSERT INTO plugin_errors (plugin, message, at) VALUES (?, ?, ?)",
+                (plugin, message[:2000], at),
+            )
+            self.conn.execute(
+                "DELETE FROM plugin_errors WHERE plugin = ? AND id NOT IN (SELECT id FROM plugin_errors"
+                " WHERE plugin = ? ORDER BY id DESC LIMIT 50)",
+                (plugin, plugin),
+            )
 
     def _set_plugin_enabled(self, name: str, enabled: bool) -> None:
         if name not in self.host.plugins:
             raise NotFoundError(_("No plugin {name}.").format(name=name))
         with self._transaction():
-            self.conn.execute("INSERT INTO plugin_state (name, enabled) VALUES (?, ?) "
-                              "ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled", (name, int(enabled)))
+            self.conn.execute(
+                "INSERT INTO plugin_state (name, enabled) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled",
+                (name, int(enabled)),
+            )
         self._load_plugins()
 
     def enable_plugin(self, name: str) -> None:
@@ -1338,9 +1763,14 @@ class Notebook:
         if not isinstance(name, str) or not name.strip():
             raise InvalidInputError(_("{field}: this field is required").format(field="name"))
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO trusted_publishers VALUES (?, ?)", (public_key.strip(), name.strip()))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO trusted_publishers VALUES (?, ?)",
+                (public_key.strip(), name.strip()),
+            )
 
-    def install_plugin(self, path: str | os.PathLike, *, allow_unsigned: bool = False) -> PluginInfo:
+    def install_plugin(
+        self, path: str | os.PathLike, *, allow_unsigned: bool = False
+    ) -> PluginInfo:
         """Install a plugin file, verified against a trusted publisher's signature.
 
         :raises PluginError: unsigned (without ``allow_unsigned``), untrusted, tampered, or
@@ -1351,7 +1781,11 @@ class Notebook:
             raise PluginError(_("A plugin is a .py file: {path}").format(path=source))
         name = source.stem
         if not PLUGIN_NAME.match(name):
-            raise PluginError(_("Plugin file names use lowercase letters, digits and '_': {name}").format(name=name))
+            raise PluginError(
+                _("Plugin file names use lowercase letters, digits and '_': {name}").format(
+                    name=name
+                )
+            )
         signature = source.with_name(source.name + ".sig")
         if signature.exists() or not allow_unsigned:
             publisher, signed = verify_signature(source, self._trusted_publishers()), True
@@ -1366,8 +1800,10 @@ class Notebook:
         if signed:
             shutil.copyfile(signature, target.with_name(target.name + ".sig"))
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO plugin_state VALUES (?, 1, ?, ?, ?, ?)",
-                              (name, str(target), hashlib.sha256(content).hexdigest(), int(signed), publisher))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO plugin_state VALUES (?, 1, ?, ?, ?, ?)",
+                (name, str(target), hashlib.sha256(content).hexdigest(), int(signed), publisher),
+            )
         self._load_plugins()
         info = self.host.plugins[name]
         if info.refused:
@@ -1376,7 +1812,9 @@ class Notebook:
             target.unlink(missing_ok=True)
             target.with_name(target.name + ".sig").unlink(missing_ok=True)
             self._load_plugins()
-            raise PluginError(_("Plugin {name} refused: {reason}").format(name=name, reason=info.refused))
+            raise PluginError(
+                _("Plugin {name} refused: {reason}").format(name=name, reason=info.refused)
+            )
         return info.info()
 
     def gui_panels(self) -> list[PanelSpec]:
@@ -1393,29 +1831,52 @@ class Notebook:
         devices = ops = 0
         with self._lock:
             self._require_open()
-            heads = {d: (s, h) for d, s, h in self.conn.execute("SELECT device_id, seq, hash FROM heads")}
+            heads = {
+                d: (s, h) for d, s, h in self.conn.execute("SELECT device_id, seq, hash FROM heads")
+            }
             device_ids = [r[0] for r in self.conn.execute("SELECT DISTINCT device_id FROM ops")]
             for device_id in device_ids:
                 devices += 1
                 expected_prev, expected_seq = GENESIS_HASH, 1
                 for seq, body, stored in self.conn.execute(
-                        "SELECT seq, body, hash FROM ops WHERE device_id = ? ORDER BY seq", (device_id,)):
+                    "SELECT seq, body, hash FROM ops WHERE device_id = ? ORDER BY seq", (device_id,)
+                ):
                     ops += 1
                     where = f"{device_id[:8]}… #{seq}"
                     if seq != expected_seq:
-                        raise IntegrityError(_("Audit chain broken at {where}: a gap").format(where=where))
+                        raise IntegrityError(
+                            _("Audit chain broken at {where}: a gap").format(where=where)
+                        )
                     try:
                         op = json.loads(body)
                     except ValueError as error:
-                        raise IntegrityError(_("Audit chain broken at {where}: unreadable op").format(where=where)) from error
-                    if op_hash(op) != stored or hashlib.sha256(body.encode("utf-8")).hexdigest() != stored:
-                        raise IntegrityError(_("Audit chain broken at {where}: the op was altered").format(where=where))
-                    if op.get("prev_hash") != expected_prev or op.get("device_id") != device_id or op.get("seq") != seq:
-                        raise IntegrityError(_("Audit chain broken at {where}: wrong link").format(where=where))
+                        raise IntegrityError(
+                            _("Audit chain broken at {where}: unreadable op").format(where=where)
+                        ) from error
+                    if (
+                        op_hash(op) != stored
+                        or hashlib.sha256(body.encode("utf-8")).hexdigest() != stored
+                    ):
+                        raise IntegrityError(
+                            _("Audit chain broken at {where}: the op was altered").format(
+                                where=where
+                            )
+                        )
+                    if (
+                        op.get("prev_hash") != expected_prev
+                        or op.get("device_id") != device_id
+                        or op.get("seq") != seq
+                    ):
+                        raise IntegrityError(
+                            _("Audit chain broken at {where}: wrong link").format(where=where)
+                        )
                     expected_prev, expected_seq = stored, seq + 1
                 if heads.get(device_id) != (expected_seq - 1, expected_prev):
-                    raise IntegrityError(_("Audit chain broken at {where}: the head does not match").format(
-                        where=device_id[:8]))
+                    raise IntegrityError(
+                        _("Audit chain broken at {where}: the head does not match").format(
+                            where=device_id[:8]
+                        )
+                    )
         return {"devices": devices, "ops": ops}
 
     def rebuild(self, progress: ProgressCallback | None = None) -> dict[str, int]:
@@ -1441,7 +1902,7 @@ class Notebook:
         """A fingerprint of the merged state (views, not row ids): equal on converged laptops."""
         tables = {
             "cases": "SELECT case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc, registers,"
-                     " flags, conflicts, deleted FROM cases ORDER BY case_id",
+            " flags, conflicts, deleted FROM cases ORDER BY case_id",
             "entries": "SELECT * FROM entries ORDER BY entry_id",
             "attachments": "SELECT * FROM attachments ORDER BY attachment_id",
             "tasks": "SELECT * FROM tasks ORDER BY task_id",
@@ -1469,15 +1930,28 @@ class Notebook:
         """Keep something that needs a person's attention (shown by CLI and GUI)."""
         at = clock.format_datetime(clock.now())
         with self._transaction():
-            cursor = self.conn.execute("INSERT INTO alarms (kind, message, at, detail) VALUES (?, ?, ?, ?)",
-                                       (kind, message, at, canonical_json(detail or {})))
+            cursor = self.conn.execute(
+                "INSERT INTO alarms (kind, message, at, detail) VALUES (?, ?, ?, ?)",
+                (kind, message, at, canonical_json(detail or {})),
+            )
         log.warning("alarm %s", kind)
         return Alarm(id=cursor.lastrowid, kind=kind, message=message, at=at, detail=detail or {})
 
     def alarms(self, include_acknowledged: bool = False) -> list[Alarm]:
         where = "" if include_acknowledged else "WHERE acknowledged = 0"
-        return [Alarm(id=r[0], kind=r[1], message=r[2], at=r[3], detail=json.loads(r[4]), acknowledged=bool(r[5]))
-                for r in self._query(f"SELECT id, kind, message, at, detail, acknowledged FROM alarms {where} ORDER BY id")]
+        return [
+            Alarm(
+                id=r[0],
+                kind=r[1],
+                message=r[2],
+                at=r[3],
+                detail=json.loads(r[4]),
+                acknowledged=bool(r[5]),
+            )
+            for r in self._query(
+                f"SELECT id, kind, message, at, detail, acknowledged FROM alarms {where} ORDER BY id"
+            )
+        ]
 
     def acknowledge_alarm(self, alarm_id: int) -> None:
         with self._transaction():
@@ -1507,14 +1981,18 @@ class Notebook:
         return {d: s for d, s in self._query("SELECT device_id, seq FROM heads")}
 
     def op_hash(self, device_id: str, seq: int) -> str | None:
-        rows = self._query("SELECT hash FROM ops WHERE device_id = ? AND seq = ?", (device_id, int(seq)))
+        rows = self._query(
+            "SELECT hash FROM ops WHERE device_id = ? AND seq = ?", (device_id, int(seq))
+        )
         return rows[0][0] if rows else None
 
     def waiting_count(self) -> int:
         """Received ops that wait for a predecessor or a causal dependency."""
         return self._query("SELECT count(*) FROM waiting_ops")[0][0]
 
-    def apply_remote_ops(self, ops: list[Op], *, state: dict[str, Any] | None = None) -> dict[str, int]:
+    def apply_remote_ops(
+        self, ops: list[Op], *, state: dict[str, Any] | None = None
+    ) -> dict[str, int]:
         """Apply ops received from other devices, in one transaction with ``state``.
 
         Duplicates are ignored; ops whose predecessor or causal dependencies are missing wait
@@ -1528,39 +2006,58 @@ class Notebook:
                 check_op_shape(op)
                 body = canonical_json(op)
                 digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-                have = self.conn.execute("SELECT hash FROM ops WHERE device_id = ? AND seq = ?",
-                                         (op["device_id"], op["seq"])).fetchone()
+                have = self.conn.execute(
+                    "SELECT hash FROM ops WHERE device_id = ? AND seq = ?",
+                    (op["device_id"], op["seq"]),
+                ).fetchone()
                 if have is not None:
                     if have[0] != digest:
-                        raise IntegrityError(_("Two different ops claim {device}… #{seq}: refused.").format(
-                            device=op["device_id"][:8], seq=op["seq"]))
+                        raise IntegrityError(
+                            _("Two different ops claim {device}… #{seq}: refused.").format(
+                                device=op["device_id"][:8], seq=op["seq"]
+                            )
+                        )
                     duplicates += 1
                     continue
                 if op["device_id"] == self.device_id:
-                    raise IntegrityError(_("An op claims to come from this laptop but is not in its log: refused."))
-                waiting = self.conn.execute("SELECT body FROM waiting_ops WHERE device_id = ? AND seq = ?",
-                                            (op["device_id"], op["seq"])).fetchone()
+                    raise IntegrityError(
+                        _("An op claims to come from this laptop but is not in its log: refused.")
+                    )
+                waiting = self.conn.execute(
+                    "SELECT body FROM waiting_ops WHERE device_id = ? AND seq = ?",
+                    (op["device_id"], op["seq"]),
+                ).fetchone()
                 if waiting is not None:
                     if waiting[0] != body:
-                        raise IntegrityError(_("Two different ops claim {device}… #{seq}: refused.").format(
-                            device=op["device_id"][:8], seq=op["seq"]))
+                        raise IntegrityError(
+                            _("Two different ops claim {device}… #{seq}: refused.").format(
+                                device=op["device_id"][:8], seq=op["seq"]
+                            )
+                        )
                     duplicates += 1
                     continue
-                self.conn.execute("INSERT INTO waiting_ops VALUES (?, ?, ?)", (op["device_id"], op["seq"], body))
+                self.conn.execute(
+                    "INSERT INTO waiting_ops VALUES (?, ?, ?)", (op["device_id"], op["seq"], body)
+                )
             applied = self._drain_waiting()
             for key, value in (state or {}).items():
-                self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value)))
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value))
+                )
             waiting_total = self.conn.execute("SELECT count(*) FROM waiting_ops").fetchone()[0]
         return {"applied": applied, "duplicates": duplicates, "waiting": waiting_total}
 
     def _drain_waiting(self) -> int:
-        heads = {d: [s, h] for d, s, h in self.conn.execute("SELECT device_id, seq, hash FROM heads")}
+        heads = {
+            d: [s, h] for d, s, h in self.conn.execute("SELECT device_id, seq, hash FROM heads")
+        }
         applied = 0
         progress = True
         while progress:
             progress = False
             for device_id, seq, body in self.conn.execute(
-                    "SELECT device_id, seq, body FROM waiting_ops ORDER BY device_id, seq").fetchall():
+                "SELECT device_id, seq, body FROM waiting_ops ORDER BY device_id, seq"
+            ).fetchall():
                 head_seq, head_hash = heads.get(device_id, [0, GENESIS_HASH])
                 if seq != head_seq + 1:
                     continue
@@ -1568,21 +2065,48 @@ class Notebook:
                 if any(heads.get(d, [0])[0] < s for d, s in op["deps"].items()):
                     continue
                 if op["prev_hash"] != head_hash:
-                    raise IntegrityError(_("Broken chain from device {device}… at #{seq}: refused.").format(
-                        device=device_id[:8], seq=seq))
+                    raise IntegrityError(
+                        _("Broken chain from device {device}… at #{seq}: refused.").format(
+                            device=device_id[:8], seq=seq
+                        )
+                    )
                 digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
-                self.conn.execute("INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                                  (device_id, seq, op["op_id"], op["hlc"], op["case_id"], op["kind"], body, digest))
+                self.conn.execute(
+                    "INSERT INTO ops VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (
+                        device_id,
+                        seq,
+                        op["op_id"],
+                        op["hlc"],
+                        op["case_id"],
+                        op["kind"],
+                        body,
+                        digest,
+                    ),
+                )
                 try:
                     self.views.apply(op)
-                except (KeyError, TypeError, ValueError, LookupError, AttributeError,
-                        sqlcipher3.IntegrityError) as error:  # e.g. a second create of a known case
-                    raise IntegrityError(_("Malformed op from device {device}… #{seq}: refused.").format(
-                        device=device_id[:8], seq=seq)) from error
+                except (
+                    KeyError,
+                    TypeError,
+                    ValueError,
+                    LookupError,
+                    AttributeError,
+                    sqlcipher3.IntegrityError,
+                ) as error:  # e.g. a second create of a known case
+                    raise IntegrityError(
+                        _("Malformed op from device {device}… #{seq}: refused.").format(
+                            device=device_id[:8], seq=seq
+                        )
+                    ) from error
                 if op["kind"] == "config.set":
                     self._settings_cache.clear()
-                self.conn.execute("INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", (device_id, seq, digest))
-                self.conn.execute("DELETE FROM waiting_ops WHERE device_id = ? AND seq = ?", (device_id, seq))
+                self.conn.execute(
+                    "INSERT OR REPLACE INTO heads VALUES (?, ?, ?)", (device_id, seq, digest)
+                )
+                self.conn.execute(
+                    "DELETE FROM waiting_ops WHERE device_id = ? AND seq = ?", (device_id, seq)
+                )
                 self.clock.observe(op["hlc"])
                 heads[device_id] = [seq, digest]
                 applied += 1
@@ -1595,4 +2119,6 @@ class Notebook:
 
     def set_sync_state(self, key: str, value: Any) -> None:
         with self._transaction():
-            self.conn.execute("INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value)))
+            self.conn.execute(
+                "INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value))
+            )

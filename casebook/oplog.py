@@ -36,7 +36,9 @@ def new_id() -> str:
     """
     millis = time.time_ns() // 1_000_000 & (1 << 48) - 1
     rand = int.from_bytes(os.urandom(10), "big")
-    value = millis << 80 | 0x7 << 76 | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | rand & (1 << 62) - 1
+    value = (
+        millis << 80 | 0x7 << 76 | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | rand & (1 << 62) - 1
+    )
     return f"{value:032x}"
 
 
@@ -68,7 +70,9 @@ def covers(op: Op, device_id: str, seq: int) -> bool:
 
 @cache
 def _op_validator() -> Draft202012Validator:
-    schema = json.loads(resources.files("casebook.schemas").joinpath("op.schema.json").read_text("utf-8"))
+    schema = json.loads(
+        resources.files("casebook.schemas").joinpath("op.schema.json").read_text("utf-8")
+    )
     return Draft202012Validator(schema)
 
 
@@ -82,7 +86,9 @@ def check_op_shape(op: Any) -> None:
     error = next(iter(_op_validator().iter_errors(op)), None)
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "op"
-        raise IntegrityError(_("Malformed operation ({where}): {message}").format(where=where, message=error.message))
+        raise IntegrityError(
+            _("Malformed operation ({where}): {message}").format(where=where, message=error.message)
+        )
 
 
 def parse_op(body: str) -> Op:

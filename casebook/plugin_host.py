@@ -57,10 +57,18 @@ class LoadedPlugin:
     trust: str = ""
 
     def info(self) -> PluginInfo:
-        return PluginInfo(name=self.name, version=self.version, publisher=self.publisher,
-                          source=self.source, signed=self.signed, enabled=self.enabled,
-                          api_versions=self.api_versions, errors=list(self.errors), refused=self.refused,
-                          trust=self.trust)
+        return PluginInfo(
+            name=self.name,
+            version=self.version,
+            publisher=self.publisher,
+            source=self.source,
+            signed=self.signed,
+            enabled=self.enabled,
+            api_versions=self.api_versions,
+            errors=list(self.errors),
+            refused=self.refused,
+            trust=self.trust,
+        )
 
 
 def plugin_metadata(module: ModuleType) -> dict[str, Any]:
@@ -80,7 +88,9 @@ def load_module_from_file(name: str, path: Path) -> ModuleType:
         spec.loader.exec_module(module)
     except Exception as error:
         sys.modules.pop(module_name, None)
-        raise PluginError(_("Plugin {name} failed to load: {error}").format(name=name, error=error)) from error
+        raise PluginError(
+            _("Plugin {name} failed to load: {error}").format(name=name, error=error)
+        ) from error
     return module
 
 
@@ -96,21 +106,34 @@ def verify_signature(path: Path, trusted: dict[str, str]) -> str:
     """
     sig_path = path.with_name(path.name + ".sig")
     if not sig_path.exists():
-        raise PluginError(_("Plugin {file} is not signed (no {sig}). Use --allow-unsigned to install it anyway.").format(
-            file=path.name, sig=sig_path.name))
+        raise PluginError(
+            _(
+                "Plugin {file} is not signed (no {sig}). Use --allow-unsigned to install it anyway."
+            ).format(file=path.name, sig=sig_path.name)
+        )
     try:
         signature = json.loads(sig_path.read_text(encoding="utf-8"))
         public_key_b64 = str(signature["public_key"])
         raw_signature = base64.b64decode(signature["signature"], validate=True)
-        public_key = Ed25519PublicKey.from_public_bytes(base64.b64decode(public_key_b64, validate=True))
+        public_key = Ed25519PublicKey.from_public_bytes(
+            base64.b64decode(public_key_b64, validate=True)
+        )
     except (ValueError, KeyError, TypeError) as error:
-        raise PluginError(_("The signature file {sig} is malformed.").format(sig=sig_path.name)) from error
+        raise PluginError(
+            _("The signature file {sig} is malformed.").format(sig=sig_path.name)
+        ) from error
     if public_key_b64 not in trusted:
-        raise PluginError(_("Plugin {file} is signed by a publisher this notebook does not trust.").format(file=path.name))
+        raise PluginError(
+            _("Plugin {file} is signed by a publisher this notebook does not trust.").format(
+                file=path.name
+            )
+        )
     try:
         public_key.verify(raw_signature, path.read_bytes())
     except InvalidSignature as error:
-        raise PluginError(_("The signature of plugin {file} does not match its contents.").format(file=path.name)) from error
+        raise PluginError(
+            _("The signature of plugin {file} does not match its contents.").format(file=path.name)
+        ) from error
     return trusted[public_key_b64]
 
 
@@ -129,12 +152,21 @@ class PluginHost:
 
     # -- loading ------------------------------------------------------------------------
 
-    def load(self, disabled: set[str], installed: Iterable[dict[str, Any]], trusted: dict[str, str]) -> None:
+    def load(
+        self, disabled: set[str], installed: Iterable[dict[str, Any]], trusted: dict[str, str]
+    ) -> None:
         for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
             dist = getattr(entry_point, "dist", None)
             trust = "built-in" if dist is not None and dist.name == "casebook" else "package"
-            self._add_from(entry_point.name, f"entry point {entry_point.value}", False,
-                           lambda ep=entry_point: ep.load(), disabled, publisher_from_dist(entry_point), trust)
+            self._add_from(
+                entry_point.name,
+                f"entry point {entry_point.value}",
+                False,
+                lambda ep=entry_point: ep.load(),
+                disabled,
+                publisher_from_dist(entry_point),
+                trust,
+            )
         for record in installed:
             self._load_installed(record, disabled, trusted)
         try:
@@ -143,9 +175,13 @@ class PluginHost:
             # check_pending names the offending plugin object; refuse it, keep the others.
             for plugin in self.plugins.values():
                 if plugin.module is not None and error.plugin is plugin.module:
-                    self._refuse(plugin, _("implements an unknown hook: {error}").format(error=error))
+                    self._refuse(
+                        plugin, _("implements an unknown hook: {error}").format(error=error)
+                    )
 
-    def _load_installed(self, record: dict[str, Any], disabled: set[str], trusted: dict[str, str]) -> None:
+    def _load_installed(
+        self, record: dict[str, Any], disabled: set[str], trusted: dict[str, str]
+    ) -> None:
         name, path = record["name"], Path(record["path"])
 
         def load() -> ModuleType:
@@ -157,13 +193,36 @@ class PluginHost:
                 verify_signature(path, trusted)
             return load_module_from_file(name, path)
 
-        self._add_from(name, f"installed file {path.name}", bool(record["signed"]), load, disabled,
-                       record.get("publisher") or "", "signed" if record["signed"] else "unsigned")
+        self._add_from(
+            name,
+            f"installed file {path.name}",
+            bool(record["signed"]),
+            load,
+            disabled,
+            record.get("publisher") or "",
+            "signed" if record["signed"] else "unsigned",
+        )
 
-    def _add_from(self, name: str, source: str, signed: bool, load, disabled: set[str], publisher: str,
-                  trust: str) -> None:
-        plugin = LoadedPlugin(name=name, version="?", publisher=publisher, source=source,
-                              signed=signed, api_versions=[], enabled=name not in disabled, trust=trust)
+    def _add_from(
+        self,
+        name: str,
+        source: str,
+        signed: bool,
+        load,
+        disabled: set[str],
+        publisher: str,
+        trust: str,
+    ) -> None:
+        plugin = LoadedPlugin(
+            name=name,
+            version="?",
+            publisher=publisher,
+            source=source,
+            signed=signed,
+            api_versions=[],
+            enabled=name not in disabled,
+            trust=trust,
+        )
         self.plugins[name] = plugin
         try:
             module = load()
@@ -177,8 +236,12 @@ class PluginHost:
         plugin.publisher = str(meta.get("publisher") or publisher or "")
         plugin.api_versions = [int(v) for v in meta.get("api", []) if isinstance(v, int)]
         if API_VERSION not in plugin.api_versions:
-            self._refuse(plugin, _("supports host API versions {versions}, this Casebook provides {api}").format(
-                versions=plugin.api_versions or "-", api=API_VERSION))
+            self._refuse(
+                plugin,
+                _("supports host API versions {versions}, this Casebook provides {api}").format(
+                    versions=plugin.api_versions or "-", api=API_VERSION
+                ),
+            )
             return
         if plugin.enabled:
             try:
@@ -208,8 +271,10 @@ class PluginHost:
         """
         impls = self._impls.get(hook_name)
         if impls is None:
-            impls = self._impls[hook_name] = [(impl.plugin_name, impl.function, tuple(impl.argnames))
-                                              for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls())]
+            impls = self._impls[hook_name] = [
+                (impl.plugin_name, impl.function, tuple(impl.argnames))
+                for impl in reversed(getattr(self.pm.hook, hook_name).get_hookimpls())
+            ]
         results: list[tuple[str, Any]] = []
         for name, function, argnames in impls:
             try:
@@ -220,7 +285,9 @@ class PluginHost:
             results.append((name, result))
         return results
 
-    def collect(self, hook_name: str, expected: type | tuple[type, ...] | None = None, **kwargs: Any) -> list[tuple[str, Any]]:
+    def collect(
+        self, hook_name: str, expected: type | tuple[type, ...] | None = None, **kwargs: Any
+    ) -> list[tuple[str, Any]]:
         """Call a ``register_*``-style hook and flatten the lists: (plugin, item) pairs.
 
         Items of the wrong type are reported as that plugin's error and dropped.
@@ -230,11 +297,15 @@ class PluginHost:
             if result is None:
                 continue
             if not isinstance(result, list | tuple):
-                self.report_error(name, hook_name, TypeError(f"returned {type(result).__name__}, expected a list"))
+                self.report_error(
+                    name, hook_name, TypeError(f"returned {type(result).__name__}, expected a list")
+                )
                 continue
             for item in result:
                 if expected is not None and not isinstance(item, expected):
-                    self.report_error(name, hook_name, TypeError(f"returned a {type(item).__name__} item"))
+                    self.report_error(
+                        name, hook_name, TypeError(f"returned a {type(item).__name__} item")
+                    )
                     continue
                 items.append((name, item))
         return items
@@ -242,7 +313,9 @@ class PluginHost:
     def report_error(self, plugin_name: str, hook_name: str, error: BaseException) -> None:
         frame = traceback.extract_tb(error.__traceback__)[-1:] if error.__traceback__ else []
         where = f"{Path(frame[0].filename).name}:{frame[0].lineno}" if frame else "?"
-        log.error("plugin %s failed in %s: %s at %s", plugin_name, hook_name, type(error).__name__, where)
+        log.error(
+            "plugin %s failed in %s: %s at %s", plugin_name, hook_name, type(error).__name__, where
+        )
         plugin = self.plugins.get(plugin_name)
         if plugin is not None:
             message = f"{hook_name}: {type(error).__name__}: {error}"

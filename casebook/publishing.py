@@ -26,8 +26,11 @@ def generate_key(path: Path, passphrase: str) -> str:
     if path.exists():
         raise InvalidInputError(_("{path} already exists.").format(path=path))
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                            serialization.BestAvailableEncryption(passphrase.encode("utf-8")))
+    pem = key.private_bytes(
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(passphrase.encode("utf-8")),
+    )
     path.write_bytes(pem)
     path.chmod(0o600)
     return public_key_of(key)
@@ -50,8 +53,11 @@ def sign_plugin(plugin: Path, key_file: Path, publisher: str, passphrase: str) -
 
 def write_signature(plugin: Path, key: Ed25519PrivateKey, publisher: str) -> Path:
     """Write ``<plugin>.sig`` for a key in memory (used by tests and tooling)."""
-    signature = {"publisher": publisher, "public_key": public_key_of(key),
-                 "signature": base64.b64encode(key.sign(plugin.read_bytes())).decode("ascii")}
+    signature = {
+        "publisher": publisher,
+        "public_key": public_key_of(key),
+        "signature": base64.b64encode(key.sign(plugin.read_bytes())).decode("ascii"),
+    }
     target = plugin.with_name(plugin.name + ".sig")
     target.write_text(json.dumps(signature, indent=2), encoding="utf-8")
     return target

@@ -68,6 +68,8 @@ def ranked_rids(conn: Any, query: str, limit: int) -> list[int]:
         return []
     rows = conn.execute(
         "SELECT rowid, bm25(search_index, 10.0, 1.0) FROM search_index WHERE search_index MATCH ? "
-        "ORDER BY rowid DESC LIMIT ?", (expression, RANK_WINDOW)).fetchall()
+        "ORDER BY rowid DESC LIMIT ?",
+        (expression, RANK_WINDOW),
+    ).fetchall()
     rows.sort(key=lambda row: (row[1], -row[0]))
     return [row[0] for row in rows[:limit]]

@@ -98,8 +98,18 @@ CREATE VIRTUAL TABLE IF NOT EXISTS search_index USING fts5(
 """
 
 #: Tables that are pure views of the op log: emptied and refilled by a rebuild.
-VIEW_TABLES = ("cases", "entries", "attachments", "task_plans", "tasks", "reviews",
-               "rectifications", "config", "officers", "search_index")
+VIEW_TABLES = (
+    "cases",
+    "entries",
+    "attachments",
+    "task_plans",
+    "tasks",
+    "reviews",
+    "rectifications",
+    "config",
+    "officers",
+    "search_index",
+)
 
 
 def connect(path: Path, data_key: bytes) -> sqlite_utils.Database:

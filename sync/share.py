@@ -282,6 +282,7 @@ class StationShare:
                     "{path} already exists on the share with other content; it was not overwritten."
                 ).format(path=final)
             )
+
         def copy(handle: BinaryIO) -> None:
             with open(source, "rb") as reader:
                 while chunk := reader.read(COPY_CHUNK_BYTES):

@@ -34,7 +34,9 @@ def notebook_dir(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def notebook(notebook_dir: Path):
-    nb = Notebook.create(notebook_dir, PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
+    nb = Notebook.create(
+        notebook_dir, PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所"
+    )
     yield nb
     nb.close()
 
@@ -54,7 +56,13 @@ class CliResult:
 
 def cli_env(notebook_dir: Path, **extra: str) -> dict[str, str]:
     env = dict(os.environ)
-    env.update({"CASEBOOK_NOTEBOOK": str(notebook_dir), "CASEBOOK_PASSPHRASE": PASSPHRASE, "CASEBOOK_LANG": "en"})
+    env.update(
+        {
+            "CASEBOOK_NOTEBOOK": str(notebook_dir),
+            "CASEBOOK_PASSPHRASE": PASSPHRASE,
+            "CASEBOOK_LANG": "en",
+        }
+    )
     env.update(extra)
     return env
 
@@ -63,9 +71,20 @@ def cli_env(notebook_dir: Path, **extra: str) -> dict[str, str]:
 def run_cli(notebook_dir: Path):
     """Run ``casebook ARGS`` as a real process against the test's notebook."""
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 120) -> CliResult:
-        completed = subprocess.run([*CASEBOOK, *args], input=input, capture_output=True, text=True,
-                                   env=env or cli_env(notebook_dir), timeout=timeout)
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 120,
+    ) -> CliResult:
+        completed = subprocess.run(
+            [*CASEBOOK, *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=env or cli_env(notebook_dir),
+            timeout=timeout,
+        )
         return CliResult(completed)
 
     return run

@@ -27,10 +27,16 @@ def start_xvfb() -> subprocess.Popen | None:
         print("note: no DISPLAY and no Xvfb, GUI tests will be skipped", file=sys.stderr)
         return None
     for number in range(90, 200):
-        if not Path(f"/tmp/.X{number}-lock").exists() and not Path(f"/tmp/.X11-unix/X{number}").exists():
+        if (
+            not Path(f"/tmp/.X{number}-lock").exists()
+            and not Path(f"/tmp/.X11-unix/X{number}").exists()
+        ):
             break
-    process = subprocess.Popen([server, f":{number}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [server, f":{number}", "-screen", "0", "1400x900x24", "-nolisten", "tcp"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 15
     while not Path(f"/tmp/.X11-unix/X{number}").exists():
         if process.poll() is not None or time.monotonic() > deadline:

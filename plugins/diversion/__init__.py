@@ -85,7 +85,9 @@ def build_onsite(notebook: Any, start: datetime | None, end: datetime | None) ->
 
 def build_diversion(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
     cases = list(notebook.iter_cases(case_type=rules.CASE_TYPE))
-    return reports.diversion(cases, notebook.tasks(end or now(), case_type=rules.CASE_TYPE), start, end)
+    return reports.diversion(
+        cases, notebook.tasks(end or now(), case_type=rules.CASE_TYPE), start, end
+    )
 
 
 @hookimpl

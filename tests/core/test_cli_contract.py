@@ -9,7 +9,9 @@ from tests.conftest import PASSPHRASE, cli_env
 
 
 def init(run_cli):
-    result = run_cli("init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所")
+    result = run_cli(
+        "init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所"
+    )
     assert result.code == 0, result
 
 
@@ -20,7 +22,13 @@ def op_count(notebook_dir) -> int:
 
 def test_script_workflow(run_cli, notebook_dir, tmp_path):
     init(run_cli)
-    created = run_cli("case", "new", "--type", "incident", input=json.dumps({"title": "张三 电动车被盗", "location": "梁溪区"}))
+    created = run_cli(
+        "case",
+        "new",
+        "--type",
+        "incident",
+        input=json.dumps({"title": "张三 电动车被盗", "location": "梁溪区"}),
+    )
     assert created.code == 0, created
     case_id = created.out.strip()
     assert len(case_id) == 32
@@ -57,7 +65,9 @@ def test_script_workflow(run_cli, notebook_dir, tmp_path):
 
 def test_wrong_passphrase_exits_3(run_cli, notebook_dir):
     init(run_cli)
-    result = run_cli("case", "list", env=cli_env(notebook_dir, CASEBOOK_PASSPHRASE="not the passphrase"))
+    result = run_cli(
+        "case", "list", env=cli_env(notebook_dir, CASEBOOK_PASSPHRASE="not the passphrase")
+    )
     assert result.code == 3
     assert "Wrong passphrase" in result.err
     assert "Traceback" not in result.err
@@ -80,10 +90,10 @@ def test_invalid_json_and_schema_violations_exit_1_and_write_nothing(run_cli, no
     missing = run_cli("case", "new", "--type", "incident", input='{"location": "x"}')
     assert missing.code == 1 and "title" in missing.err
 
-    not_object = run_cli("case", "new", "--type", "incident", input='[1, 2]')
+    not_object = run_cli("case", "new", "--type", "incident", input="[1, 2]")
     assert not_object.code == 1
 
-    unknown_type = run_cli("case", "new", "--type", "spaceship", input='{}')
+    unknown_type = run_cli("case", "new", "--type", "spaceship", input="{}")
     assert unknown_type.code == 1 and "spaceship" in unknown_type.err
 
     assert op_count(notebook_dir) == before
@@ -91,8 +101,14 @@ def test_invalid_json_and_schema_violations_exit_1_and_write_nothing(run_cli, no
 
 def test_messages_are_chinese_by_default(run_cli, notebook_dir):
     init(run_cli)
-    result = run_cli("case", "new", "--type", "incident", input='{"title": 42}',
-                     env=cli_env(notebook_dir, CASEBOOK_LANG=""))
+    result = run_cli(
+        "case",
+        "new",
+        "--type",
+        "incident",
+        input='{"title": 42}',
+        env=cli_env(notebook_dir, CASEBOOK_LANG=""),
+    )
     assert result.code == 1
     assert "title" in result.err and "标题" in result.err and "错误" in result.err
 
@@ -112,7 +128,9 @@ def test_tampered_log_exits_4(run_cli, notebook_dir):
     init(run_cli)
     case_id = run_cli("case", "new", "--type", "incident", input='{"title": "原始"}').out.strip()
     with Notebook.open(notebook_dir, PASSPHRASE, load_plugins=False) as nb:
-        nb.conn.execute("UPDATE ops SET body = replace(body, '原始', '篡改') WHERE case_id = ?", (case_id,))
+        nb.conn.execute(
+            "UPDATE ops SET body = replace(body, '原始', '篡改') WHERE case_id = ?", (case_id,)
+        )
     result = run_cli("audit", "verify")
     assert result.code == 4
     assert "altered" in result.err
@@ -136,8 +154,14 @@ def test_attachment_round_trip(run_cli, notebook_dir, tmp_path):
 def test_bulk_import_from_json_lines(run_cli, notebook_dir, tmp_path):
     init(run_cli)
     lines = tmp_path / "cases.jsonl"
-    lines.write_text("\n".join(json.dumps({"title": f"导入{i}", "location": "滨湖区"}, ensure_ascii=False)
-                               for i in range(250)) + "\n", encoding="utf-8")
+    lines.write_text(
+        "\n".join(
+            json.dumps({"title": f"导入{i}", "location": "滨湖区"}, ensure_ascii=False)
+            for i in range(250)
+        )
+        + "\n",
+        encoding="utf-8",
+    )
     result = run_cli("case", "import", str(lines), "--type", "incident")
     assert result.code == 0, result
     assert "250" in result.out

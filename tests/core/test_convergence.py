@@ -27,8 +27,14 @@ def templates(tmp_path_factory):
     made = []
     for index in range(DEVICES):
         folder = root / f"device{index}"
-        nb = Notebook.create(folder, PASSPHRASE, officer_id=f"000{index}", officer_name=f"民警{index}",
-                             unit="滨湖派出所", load_plugins=False)
+        nb = Notebook.create(
+            folder,
+            PASSPHRASE,
+            officer_id=f"000{index}",
+            officer_name=f"民警{index}",
+            unit="滨湖派出所",
+            load_plugins=False,
+        )
         nb.close()
         made.append((folder, KeyFile.load(folder).unwrap(PASSPHRASE)))
     return made
@@ -54,23 +60,45 @@ def deliver(source: Notebook, target: Notebook, rng: random.Random, partial: boo
         ops.extend(device_ops[: rng.randint(0, len(device_ops))] if partial else device_ops)
     rng.shuffle(ops)
     for start in range(0, len(ops), 7):
-        target.apply_remote_ops(ops[start:start + 7])
+        target.apply_remote_ops(ops[start : start + 7])
 
 
-ACTION = st.tuples(st.integers(0, DEVICES - 1), st.sampled_from(
-    ["create", "set", "set", "set", "note", "edit", "delete_entry", "status", "delete_case", "resolve", "sync", "sync", "sync"]),
-    st.integers(0, 10_000))
+ACTION = st.tuples(
+    st.integers(0, DEVICES - 1),
+    st.sampled_from(
+        [
+            "create",
+            "set",
+            "set",
+            "set",
+            "note",
+            "edit",
+            "delete_entry",
+            "status",
+            "delete_case",
+            "resolve",
+            "sync",
+            "sync",
+            "sync",
+        ]
+    ),
+    st.integers(0, 10_000),
+)
 ACTIONS = st.lists(ACTION, min_size=15, max_size=50)
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(actions=ACTIONS, seed=st.integers(0, 2**32))
 def test_devices_converge(templates, tmp_path, actions, seed):
     run(templates, tmp_path, actions, seed)
 
 
 @pytest.mark.slow
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=400, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(actions=st.lists(ACTION, min_size=20, max_size=120), seed=st.integers(0, 2**32))
 def test_devices_converge_long(templates, tmp_path, actions, seed):
     run(templates, tmp_path, actions, seed)
@@ -96,13 +124,21 @@ def run(templates, tmp_path, actions, seed) -> None:
         assert len(digests) == 1, "devices did not converge"
         for nb in devices:
             assert nb.waiting_count() == 0
-            assert {d: s for d, s in nb.known_seqs().items() if d in written} == written, "an op was lost"
+            assert {d: s for d, s in nb.known_seqs().items() if d in written} == written, (
+                "an op was lost"
+            )
             nb.verify_audit()
         devices[0].rebuild()
         assert devices[0].state_digest() in digests, "rebuild differs from incremental application"
-        cases = {c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts]) for c in devices[0].iter_cases()}
+        cases = {
+            c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts])
+            for c in devices[0].iter_cases()
+        }
         for nb in devices[1:]:
-            assert {c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts]) for c in nb.iter_cases()} == cases
+            assert {
+                c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts])
+                for c in nb.iter_cases()
+            } == cases
     finally:
         os.environ.pop("CASEBOOK_CLOCK_OFFSET", None)
         for nb in devices:
@@ -113,7 +149,9 @@ def act(devices: list[Notebook], index: int, action: str, pick: int, rng: random
     nb = devices[index]
     cases = nb.list_cases(limit=1000, sort="created_at", descending=False)
     if action == "create" or (not cases and action != "sync"):
-        nb.create_case("incident", {"title": f"案件{pick}", "location": rng.choice(["滨湖区", "梁溪区"])})
+        nb.create_case(
+            "incident", {"title": f"案件{pick}", "location": rng.choice(["滨湖区", "梁溪区"])}
+        )
         return
     if action == "sync":
         other = devices[pick % len(devices)]
@@ -133,7 +171,9 @@ def act(devices: list[Notebook], index: int, action: str, pick: int, rng: random
             if entry is not None:
                 nb.edit_entry(case.id, entry.id, f"修改{pick}")
         elif action == "delete_entry" and case.entries:
-            entry = rng.choice([e for e in case.entries if e.kind != "status" and not e.deleted] or [None])
+            entry = rng.choice(
+                [e for e in case.entries if e.kind != "status" and not e.deleted] or [None]
+            )
             if entry is not None:
                 nb.delete_entry(case.id, entry.id)
         elif action == "status":
@@ -164,7 +204,9 @@ def test_concurrent_writes_keep_a_conflict_with_the_same_winner(templates, tmp_p
     assert len(a.conflicts()) == 1
     a.resolve_conflict(case.id, "location", "梁溪区")
     b.apply_remote_ops(a.ops_from(a.device_id, 0))
-    assert b.get_case(case.id).conflicts == [] and b.get_case(case.id).fields["location"] == "梁溪区"
+    assert (
+        b.get_case(case.id).conflicts == [] and b.get_case(case.id).fields["location"] == "梁溪区"
+    )
 
 
 def test_edit_racing_a_tombstone_survives_and_is_flagged(templates, tmp_path):

@@ -41,11 +41,16 @@ def crash_rounds(notebook_dir: Path, rounds: int, seed: int, rounds_per_notebook
 
 
 def kill_and_check(notebook_dir: Path, rounds: int, rng: random.Random) -> None:
-    Notebook.create(notebook_dir, PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所").close()
+    Notebook.create(
+        notebook_dir, PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所"
+    ).close()
     committed = 0
     for _ in range(rounds):
-        writer = subprocess.Popen([sys.executable, "-c", WRITER, str(notebook_dir), PASSPHRASE],
-                                  stdout=subprocess.PIPE, text=True)
+        writer = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(notebook_dir), PASSPHRASE],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         time.sleep(rng.uniform(0.5, 2.0))
         os.kill(writer.pid, signal.SIGKILL)
         out, _ = writer.communicate()

@@ -30,7 +30,9 @@ ROOT = Path(__file__).parent.parent.parent
 
 
 def hook_names() -> list[str]:
-    return sorted(name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec"))
+    return sorted(
+        name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec")
+    )
 
 
 class Recorder:
@@ -43,30 +45,57 @@ class Recorder:
 
     @hookimpl
     def register_case_types(self, notebook):
-        return [{"$schema": "https://json-schema.org/draft/2020-12/schema", "x-casebook-type": "lost_item",
-                 "x-title": "item", "type": "object", "additionalProperties": False, "required": ["item"],
-                 "properties": {"item": {"type": "string"}, "value": {"type": "integer", "minimum": 0}}}]
+        return [
+            {
+                "$schema": "https://json-schema.org/draft/2020-12/schema",
+                "x-casebook-type": "lost_item",
+                "x-title": "item",
+                "type": "object",
+                "additionalProperties": False,
+                "required": ["item"],
+                "properties": {
+                    "item": {"type": "string"},
+                    "value": {"type": "integer", "minimum": 0},
+                },
+            }
+        ]
 
     @hookimpl
     def register_settings(self, notebook):
-        return [SettingSpec(key="recorder.days", title="Days", default=3,
-                            schema={"type": "integer", "minimum": 1, "maximum": 30})]
+        return [
+            SettingSpec(
+                key="recorder.days",
+                title="Days",
+                default=3,
+                schema={"type": "integer", "minimum": 1, "maximum": 30},
+            )
+        ]
 
     @hookimpl
     def register_reports(self, notebook):
         def build(nb, start, end):
-            return Report(name="lost_items", title="Lost items", summary={"count": nb.count_cases(case_type="lost_item")})
+            return Report(
+                name="lost_items",
+                title="Lost items",
+                summary={"count": nb.count_cases(case_type="lost_item")},
+            )
+
         return [ReportSpec(name="lost_items", title="Lost items", build=build)]
 
     @hookimpl
     def register_documents(self, notebook):
         def render(nb, case, path):
             path.write_bytes(b"%PDF-1.4 " + case.title.encode("utf-8"))
+
         return [DocumentSpec(name="label", title="Label", case_types=["lost_item"], render=render)]
 
     @hookimpl
     def register_gui_panels(self, notebook):
-        return [PanelSpec(name="lost", title="Lost", factory="example.gui:LostPanel", case_types=["lost_item"])]
+        return [
+            PanelSpec(
+                name="lost", title="Lost", factory="example.gui:LostPanel", case_types=["lost_item"]
+            )
+        ]
 
     @hookimpl
     def prepare_fields(self, notebook, case_type, fields):
@@ -87,10 +116,22 @@ class Recorder:
     def schedule_tasks(self, notebook, case):
         if case.type != "lost_item" or case.status == "closed":
             return []
-        due = datetime.fromisoformat(case.created_at) + timedelta(days=notebook.setting("recorder.days"))
-        return [TaskSpec(key="return-item", kind="callback", due_at=due.isoformat(), title="Return the item",
-                         outcome_schema={"type": "object", "required": ["returned"],
-                                         "properties": {"returned": {"type": "boolean"}}})]
+        due = datetime.fromisoformat(case.created_at) + timedelta(
+            days=notebook.setting("recorder.days")
+        )
+        return [
+            TaskSpec(
+                key="return-item",
+                kind="callback",
+                due_at=due.isoformat(),
+                title="Return the item",
+                outcome_schema={
+                    "type": "object",
+                    "required": ["returned"],
+                    "properties": {"returned": {"type": "boolean"}},
+                },
+            )
+        ]
 
     @hookimpl
     def task_completed(self, notebook, task, outcome):
@@ -174,7 +215,9 @@ def test_hook_validate_case(notebook, recorder):
 def test_hook_case_saved(notebook, recorder):
     case = notebook.create_case("lost_item", {"item": "钥匙"})
     notebook.add_entry(case.id, "note", "已联系失主")
-    assert [c for c in recorder.calls if c[0] == "case_saved"] == [("case_saved", {"id": case.id, "title": "钥匙"})] * 2
+    assert [c for c in recorder.calls if c[0] == "case_saved"] == [
+        ("case_saved", {"id": case.id, "title": "钥匙"})
+    ] * 2
 
 
 def test_hook_schedule_tasks(notebook, recorder):
@@ -197,7 +240,10 @@ def test_hook_task_completed(notebook, recorder):
         notebook.complete_task(task.id, {"returned": "yes"})
     entry = notebook.complete_task(task.id, {"returned": True, "comment": "已归还"})
     assert entry.kind == "callback" and entry.text == "已归还" and entry.data["task_id"] == task.id
-    assert recorder.calls[-1] == ("task_completed", {"task": task.id, "outcome": {"returned": True, "comment": "已归还"}})
+    assert recorder.calls[-1] == (
+        "task_completed",
+        {"task": task.id, "outcome": {"returned": True, "comment": "已归还"}},
+    )
     assert notebook.tasks(include_upcoming=True) == []
     assert notebook.get_case(case.id).entries[-1].id == entry.id
 
@@ -217,7 +263,9 @@ def test_hook_review_case(notebook, recorder):
     recorded = [op for op in notebook.history(case.id) if op["kind"] == "review.record"]
     assert recorded and recorded[-1]["payload"]["plugins"] == {"recorder": "1.2.3"}
     notebook.review(case.id)
-    assert len([op for op in notebook.history(case.id) if op["kind"] == "review.record"]) == 1  # unchanged: not re-recorded
+    assert (
+        len([op for op in notebook.history(case.id) if op["kind"] == "review.record"]) == 1
+    )  # unchanged: not re-recorded
     notebook.rectify_finding(result.findings[0].id, "已补录价值")
     [again] = notebook.review(case.id)
     assert again.score == 100 and again.findings[0].rectified
@@ -237,7 +285,9 @@ def test_every_hook_is_documented_with_an_example():
     sections = dict(re.findall(r"^## `?(\w+)`?\n(.*?)(?=^## |\Z)", doc, flags=re.S | re.M))
     for name in hook_names():
         assert name in sections, f"{name} is not documented"
-        assert "```python" in sections[name] and "@hookimpl" in sections[name], f"{name} has no example"
+        assert "```python" in sections[name] and "@hookimpl" in sections[name], (
+            f"{name} has no example"
+        )
     assert set(sections) <= set(hook_names()) | {"Declaring a plugin", "Installing and signing"}
 
 
@@ -248,8 +298,13 @@ def test_every_hook_spec_is_typed_and_documented():
         spec = getattr(hookspecs, name)
         doc = spec.__doc__ or ""
         assert ":param" in doc, f"{name} documents no parameter"
-        if name.startswith("register_") and name != "register_commands" or name in (
-                "validate_case", "schedule_tasks", "find_alerts", "review_case"):
+        if (
+            name.startswith("register_")
+            and name != "register_commands"
+            or name in ("validate_case", "schedule_tasks", "find_alerts", "review_case")
+        ):
             assert ":returns:" in doc, f"{name} does not say what it returns"
         signature = inspect.signature(spec)
-        assert all(p.annotation is not inspect.Parameter.empty for p in signature.parameters.values()), name
+        assert all(
+            p.annotation is not inspect.Parameter.empty for p in signature.parameters.values()
+        ), name

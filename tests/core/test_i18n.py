@@ -18,8 +18,14 @@ def messages() -> dict[str, str]:
     files = [*sorted((ROOT / "casebook").glob("*.py")), *sorted((ROOT / "sync").glob("*.py"))]
     for path in files:
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
-            if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "_"
-                    and node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Name)
+                and node.func.id == "_"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
                 found.setdefault(node.args[0].value, path.name)
     return found
 
@@ -33,4 +39,6 @@ def test_every_message_is_translated():
 def test_translations_keep_their_placeholders():
     catalog = parse_po(CATALOG.read_text(encoding="utf-8"))
     for source, translated in catalog.items():
-        assert sorted(re.findall(r"\{\w+\}", source)) == sorted(re.findall(r"\{\w+\}", translated)), source
+        assert sorted(re.findall(r"\{\w+\}", source)) == sorted(
+            re.findall(r"\{\w+\}", translated)
+        ), source

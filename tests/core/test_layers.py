@@ -15,10 +15,15 @@ ALLOWED_EXTRA = {("casebook.cli", "open_notebook")}  # what register_commands do
 
 
 def test_core_cli_sync_and_plugins_never_import_tkinter():
-    plugin_modules = sorted(f"casebook.plugins.{p.name}" for p in (ROOT / "plugins").iterdir()
-                            if (p / "__init__.py").exists())
+    plugin_modules = sorted(
+        f"casebook.plugins.{p.name}"
+        for p in (ROOT / "plugins").iterdir()
+        if (p / "__init__.py").exists()
+    )
     modules = ["casebook", "casebook.cli", "casebook.sync", *plugin_modules]
-    sync_modules = sorted(f"casebook.sync.{p.stem}" for p in (ROOT / "sync").glob("*.py") if p.stem != "__init__")
+    sync_modules = sorted(
+        f"casebook.sync.{p.stem}" for p in (ROOT / "sync").glob("*.py") if p.stem != "__init__"
+    )
     code = (
         "import sys, importlib\n"
         f"for name in {modules + sync_modules!r}:\n"
@@ -28,7 +33,9 @@ def test_core_cli_sync_and_plugins_never_import_tkinter():
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('tkinter', '_tkinter', 'ttkbootstrap'))\n"
         "print(leaked)\n"
     )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"
 
 
@@ -42,11 +49,22 @@ def test_built_in_plugins_import_only_public_names():
             if isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
                 module = node.module
                 if module == "casebook":
-                    problems += [f"{path.name}: casebook.{a.name}" for a in node.names if a.name not in public]
-                elif module.startswith("casebook.") and module not in PUBLIC_MODULES \
-                        and not module.startswith(own_package) and module != "casebook.plugins":
-                    problems += [f"{path.name}: {module}.{a.name}" for a in node.names
-                                 if (module, a.name) not in ALLOWED_EXTRA]
+                    problems += [
+                        f"{path.name}: casebook.{a.name}"
+                        for a in node.names
+                        if a.name not in public
+                    ]
+                elif (
+                    module.startswith("casebook.")
+                    and module not in PUBLIC_MODULES
+                    and not module.startswith(own_package)
+                    and module != "casebook.plugins"
+                ):
+                    problems += [
+                        f"{path.name}: {module}.{a.name}"
+                        for a in node.names
+                        if (module, a.name) not in ALLOWED_EXTRA
+                    ]
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.startswith("casebook.") and alias.name not in PUBLIC_MODULES:
@@ -67,5 +85,7 @@ def test_built_ins_are_registered_as_entry_points():
 def test_no_generic_top_level_packages_are_installed(tmp_path):
     """sync/, plugins/ and schemas/ install under casebook.*, never as top-level names."""
     code = "import importlib.util as u; print([n for n in ('sync', 'plugins', 'schemas') if u.find_spec(n)])"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path)
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
+    )
     assert result.stdout.strip() == "[]"

@@ -89,36 +89,56 @@ def test_status_and_entries_are_recorded_in_the_history(notebook: Notebook):
         notebook.set_status(case.id, "flying")
     shown = notebook.get_case(case.id)
     assert shown.status == "accepted"
-    assert [(e.kind, e.text, e.version) for e in shown.entries] == [("status", "符合受案条件", 1), ("note", "修改稿", 2)]
-    assert [op["kind"] for op in notebook.history(case.id)] == ["case.create", "case.status", "entry.add", "entry.edit"]
+    assert [(e.kind, e.text, e.version) for e in shown.entries] == [
+        ("status", "符合受案条件", 1),
+        ("note", "修改稿", 2),
+    ]
+    assert [op["kind"] for op in notebook.history(case.id)] == [
+        "case.create",
+        "case.status",
+        "entry.add",
+        "entry.edit",
+    ]
 
 
 def test_import_validates_everything_before_writing(notebook: Notebook):
     with pytest.raises(InvalidInputError, match="Record 3"):
-        notebook.import_cases([("incident", {"title": "一"}), ("incident", {"title": "二"}), ("incident", {"x": 1})])
+        notebook.import_cases(
+            [("incident", {"title": "一"}), ("incident", {"title": "二"}), ("incident", {"x": 1})]
+        )
     assert notebook.count_cases() == 0
     progress = []
-    ids = notebook.import_cases([("incident", {"title": f"第{i}件"}) for i in range(5)],
-                                progress=lambda done, total: progress.append((done, total)))
+    ids = notebook.import_cases(
+        [("incident", {"title": f"第{i}件"}) for i in range(5)],
+        progress=lambda done, total: progress.append((done, total)),
+    )
     assert len(ids) == 5 and progress == [(5, 5)] and notebook.count_cases() == 5
 
 
 def _content(nb: Notebook) -> tuple[list, list]:
     """What a person sees, without ids and clocks: cases and their planned tasks."""
     cases = sorted((c.type, c.title, sorted(c.fields.items()), c.status) for c in nb.iter_cases())
-    tasks = sorted((t.case_title, t.plugin, t.kind, t.title, t.due_at)
-                   for t in nb.tasks("2030-01-01", include_upcoming=True))
+    tasks = sorted(
+        (t.case_title, t.plugin, t.kind, t.title, t.due_at)
+        for t in nb.tasks("2030-01-01", include_upcoming=True)
+    )
     return cases, tasks
 
 
 def test_bulk_import_gives_what_saving_one_by_one_gives(tmp_path: Path):
     from tests.plugins.workflow_data import missing_person
 
-    records = [("incident", {"title": f"张三{i} 电动车被盗", "location": "滨湖区", "summary": f"编号{i}"})
-               for i in range(40)]
+    records = [
+        ("incident", {"title": f"张三{i} 电动车被盗", "location": "滨湖区", "summary": f"编号{i}"})
+        for i in range(40)
+    ]
     records += [("missing_person", missing_person(name=f"李小梅{i}")) for i in range(4)]
-    bulk = Notebook.create(tmp_path / "bulk", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
-    single = Notebook.create(tmp_path / "single", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
+    bulk = Notebook.create(
+        tmp_path / "bulk", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所"
+    )
+    single = Notebook.create(
+        tmp_path / "single", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所"
+    )
     try:
         ids = bulk.import_cases(records)
         for case_type, fields in records:
@@ -145,14 +165,20 @@ def test_ids_grow_with_time_and_stay_unique():
     assert ids[0][:12] <= ids[-1][:12]  # the leading 48 bits are the time in milliseconds
 
 
-def test_views_written_in_an_older_layout_are_recomputed_when_opened(notebook_dir: Path, notebook: Notebook):
+def test_views_written_in_an_older_layout_are_recomputed_when_opened(
+    notebook_dir: Path, notebook: Notebook
+):
     import json
 
     case = notebook.create_case("incident", {"title": "旧版本的案件", "summary": "王五 手机遗失"})
     # The first layout stored every value with its writer: {field: [[device, seq, hlc, value, officer]]}.
-    registers = {name: [[notebook.device_id, 1, 0, value, "0001"]] for name, value in case.fields.items()}
+    registers = {
+        name: [[notebook.device_id, 1, 0, value, "0001"]] for name, value in case.fields.items()
+    }
     with notebook._transaction():
-        notebook.conn.execute("UPDATE cases SET registers = ?", (json.dumps(registers, ensure_ascii=False),))
+        notebook.conn.execute(
+            "UPDATE cases SET registers = ?", (json.dumps(registers, ensure_ascii=False),)
+        )
         notebook.conn.execute("DELETE FROM meta WHERE key = 'views_version'")
     notebook.close()
     reopened = Notebook.open(notebook_dir, PASSPHRASE)
@@ -184,8 +210,12 @@ def test_settings_are_shared_read_only_values(notebook: Notebook):
 
 
 def test_search_leaves_dates_and_times_out(notebook: Notebook):
-    dated = notebook.create_case("incident", {"title": "手机遗失", "reported_at": "2025-03-12T12:30:00+08:00"})
-    numbered = notebook.create_case("incident", {"title": "编号12号 纠纷", "reported_at": "2025-03-01T09:00:00+08:00"})
+    dated = notebook.create_case(
+        "incident", {"title": "手机遗失", "reported_at": "2025-03-12T12:30:00+08:00"}
+    )
+    numbered = notebook.create_case(
+        "incident", {"title": "编号12号 纠纷", "reported_at": "2025-03-01T09:00:00+08:00"}
+    )
     assert [hit.id for hit in notebook.search("12")] == [numbered.id]
     notebook.update_case(dated.id, {"summary": "第12次报警"})
     assert {hit.id for hit in notebook.search("12")} == {dated.id, numbered.id}
@@ -195,8 +225,10 @@ def test_tasks_of_one_case_type(notebook: Notebook):
     from tests.plugins.workflow_data import missing_person
 
     person = notebook.create_case("missing_person", missing_person())
-    incident = notebook.create_case("incident", {"title": "手机遗失", "channel": "walk_in",
-                                                 "reported_at": "2025-03-01T09:00:00+08:00"})
+    incident = notebook.create_case(
+        "incident",
+        {"title": "手机遗失", "channel": "walk_in", "reported_at": "2025-03-01T09:00:00+08:00"},
+    )
     every = notebook.tasks("2030-01-01")
     assert {t.case_id for t in every} == {person.id, incident.id}
     only = notebook.tasks("2030-01-01", case_type="missing_person")
@@ -210,8 +242,10 @@ def test_a_large_import_is_written_in_batches_with_progress(notebook: Notebook):
     total = 2 * IMPORT_BATCH + 1
     ops_before = notebook.verify_audit()["ops"]
     progress: list[tuple[int, int]] = []
-    ids = notebook.import_cases((("incident", {"title": f"第{i}号 批量", "summary": "电动车被盗"}) for i in range(total)),
-                                progress=lambda done, of: progress.append((done, of)))
+    ids = notebook.import_cases(
+        (("incident", {"title": f"第{i}号 批量", "summary": "电动车被盗"}) for i in range(total)),
+        progress=lambda done, of: progress.append((done, of)),
+    )
     assert progress == [(IMPORT_BATCH, total), (2 * IMPORT_BATCH, total), (total, total)]
     assert len(set(ids)) == total == notebook.count_cases()
     assert notebook.verify_audit()["ops"] == ops_before + total
@@ -222,15 +256,25 @@ def test_a_large_import_is_written_in_batches_with_progress(notebook: Notebook):
 def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
     from casebook.oplog import op_hash
 
-    sender = Notebook.create(tmp_path / "a", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所")
-    receiver = Notebook.create(tmp_path / "b", PASSPHRASE, officer_id="0002", officer_name="王芳", unit="滨湖派出所")
+    sender = Notebook.create(
+        tmp_path / "a", PASSPHRASE, officer_id="0001", officer_name="李明", unit="滨湖派出所"
+    )
+    receiver = Notebook.create(
+        tmp_path / "b", PASSPHRASE, officer_id="0002", officer_name="王芳", unit="滨湖派出所"
+    )
     try:
         case = sender.create_case("incident", {"title": "第一次创建"})
         ops = sender.ops_from(sender.device_id, 0)
         receiver.apply_remote_ops(ops)
         create = next(op for op in ops if op["kind"] == "case.create")
-        again = dict(create, seq=ops[-1]["seq"] + 1, op_id="0" * 32, hlc=ops[-1]["hlc"] + 1,
-                     prev_hash=op_hash(ops[-1]), payload=dict(create["payload"], fields={"title": "冒名的第二次"}))
+        again = dict(
+            create,
+            seq=ops[-1]["seq"] + 1,
+            op_id="0" * 32,
+            hlc=ops[-1]["hlc"] + 1,
+            prev_hash=op_hash(ops[-1]),
+            payload=dict(create["payload"], fields={"title": "冒名的第二次"}),
+        )
         digest = receiver.state_digest()
         with pytest.raises(IntegrityError, match="Malformed op"):
             receiver.apply_remote_ops([again])
@@ -244,8 +288,11 @@ def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
 def test_import_refuses_values_that_are_not_json_and_writes_nothing(notebook: Notebook):
     from datetime import datetime
 
-    for bad in ({"title": "一", "summary": float("nan")}, {"title": "一", "extra": {1: "x"}},
-                {"title": datetime(2025, 1, 1)}):
+    for bad in (
+        {"title": "一", "summary": float("nan")},
+        {"title": "一", "extra": {1: "x"}},
+        {"title": datetime(2025, 1, 1)},
+    ):
         with pytest.raises(InvalidInputError, match="Record 2"):
             notebook.import_cases([("incident", {"title": "好的"}), ("incident", bad)])
     assert notebook.count_cases() == 0

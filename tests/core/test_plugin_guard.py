@@ -11,20 +11,40 @@ FIXTURES = Path(__file__).parent.parent / "fixtures"
 
 
 def test_exploding_plugin_is_reported_and_everything_works(run_cli, tmp_path):
-    assert run_cli("init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所").code == 0
-    install = run_cli("plugins", "install", str(FIXTURES / "exploding_plugin.py"), "--allow-unsigned")
+    assert (
+        run_cli(
+            "init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所"
+        ).code
+        == 0
+    )
+    install = run_cli(
+        "plugins", "install", str(FIXTURES / "exploding_plugin.py"), "--allow-unsigned"
+    )
     assert install.code == 0, install
 
-    case_id = run_cli("case", "new", "--type", "incident", input='{"title": "张三 纠纷"}').out.strip()
+    case_id = run_cli(
+        "case", "new", "--type", "incident", input='{"title": "张三 纠纷"}'
+    ).out.strip()
     assert len(case_id) == 32
     outcome = tmp_path / "fields.json"
     outcome.write_text(json.dumps({"location": "广场"}), encoding="utf-8")
     commands = [
-        ("case", "show", case_id, "--json"), ("case", "update", case_id, "--file", str(outcome)),
-        ("case", "note", case_id, "记录"), ("case", "status", case_id, "accepted"), ("case", "list", "--json"),
-        ("search", "张三", "--json"), ("tasks", "--json"), ("alerts", "--json"), ("review", "--json"),
-        ("review", case_id, "--json"), ("report", "--json"), ("settings", "list", "--json"),
-        ("conflicts", "--json"), ("audit", "verify"), ("rebuild",), ("alarms", "--json"),
+        ("case", "show", case_id, "--json"),
+        ("case", "update", case_id, "--file", str(outcome)),
+        ("case", "note", case_id, "记录"),
+        ("case", "status", case_id, "accepted"),
+        ("case", "list", "--json"),
+        ("search", "张三", "--json"),
+        ("tasks", "--json"),
+        ("alerts", "--json"),
+        ("review", "--json"),
+        ("review", case_id, "--json"),
+        ("report", "--json"),
+        ("settings", "list", "--json"),
+        ("conflicts", "--json"),
+        ("audit", "verify"),
+        ("rebuild",),
+        ("alarms", "--json"),
     ]
     for command in commands:
         result = run_cli(*command)
@@ -35,8 +55,15 @@ def test_exploding_plugin_is_reported_and_everything_works(run_cli, tmp_path):
     exploding = listed["exploding_plugin"]
     assert exploding["trust"] == "unsigned"
     failed_hooks = {error.split(":")[0] for error in exploding["errors"]}
-    assert {"register_case_types", "prepare_fields", "validate_case", "case_saved", "schedule_tasks",
-            "find_alerts", "review_case"} <= failed_hooks
+    assert {
+        "register_case_types",
+        "prepare_fields",
+        "validate_case",
+        "case_saved",
+        "schedule_tasks",
+        "find_alerts",
+        "review_case",
+    } <= failed_hooks
     assert all(not p["errors"] for name, p in listed.items() if name != "exploding_plugin")
     shown = run_cli("case", "show", case_id, "--json").json()
     assert shown["fields"]["location"] == "广场" and shown["status"] == "accepted"
@@ -50,8 +77,15 @@ def test_every_hook_of_the_fixture_raises():
 
 
 def test_incompatible_plugin_is_refused_with_a_clear_message(run_cli):
-    assert run_cli("init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所").code == 0
-    result = run_cli("plugins", "install", str(FIXTURES / "wrong_api_plugin.py"), "--allow-unsigned")
+    assert (
+        run_cli(
+            "init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所"
+        ).code
+        == 0
+    )
+    result = run_cli(
+        "plugins", "install", str(FIXTURES / "wrong_api_plugin.py"), "--allow-unsigned"
+    )
     assert result.code == 1
     assert "99" in result.err and "API" in result.err
     names = [p["name"] for p in run_cli("plugins", "list", "--json").json()]
@@ -59,4 +93,6 @@ def test_incompatible_plugin_is_refused_with_a_clear_message(run_cli):
 
 
 def hook_names() -> list[str]:
-    return sorted(name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec"))
+    return sorted(
+        name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec")
+    )

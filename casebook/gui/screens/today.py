@@ -162,7 +162,9 @@ class TodayScreen(Screen):
                     format_duration(task.overdue_seconds) if task.overdue_seconds else "",
                 ),
             )
-        text = _("{count} tasks, {overdue} overdue").format(count=self.task_total, overdue=counts["overdue"])
+        text = _("{count} tasks, {overdue} overdue").format(
+            count=self.task_total, overdue=counts["overdue"]
+        )
         if self.task_total > len(tasks):
             text += " " + _("(the first {shown} are listed)").format(shown=MAX_TASK_ROWS)
         self.task_count.configure(text=text)
