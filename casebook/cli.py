@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -17,80 +16,12 @@ from typing import Any
 import click
 
 from casebook import clock
+from casebook.commands import emit_json, json_option, notebook_dir, open_notebook, passphrase
 from casebook.errors import CasebookError, InvalidInputError
 from casebook.i18n import _
 from casebook.notebook import STATUSES, Notebook
 
 log = logging.getLogger("casebook")
-
-
-def default_notebook_dir() -> Path:
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("casebook", appauthor=False)) / "notebook"
-
-
-def notebook_dir(ctx: click.Context) -> Path:
-    return Path(ctx.find_root().params.get("notebook") or default_notebook_dir())
-
-
-def passphrase(
-    prompt: str | None = None, *, confirm: bool = False, env: str = "CASEBOOK_PASSPHRASE"
-) -> str:
-    """The passphrase from the environment (scripts) or a hidden prompt."""
-    value = os.environ.get(env)
-    if value:
-        return value
-    if not sys.stdin.isatty():
-        raise InvalidInputError(_("No passphrase: set {env} or run in a terminal.").format(env=env))
-    return click.prompt(prompt or _("Passphrase"), hide_input=True, confirmation_prompt=confirm)
-
-
-def open_notebook(ctx: click.Context) -> Notebook:
-    """The notebook of this invocation, unlocked once and closed when the command ends."""
-    root = ctx.find_root()
-    root.ensure_object(dict)
-    if "notebook_obj" not in root.obj:
-        folder = notebook_dir(ctx)
-        if not Notebook.exists(folder):
-            raise InvalidInputError(
-                _("No notebook in {path}. Create one with: casebook init").format(path=folder)
-            )
-        setup_logging(folder)
-        notebook = Notebook.open(folder, passphrase())
-        root.obj["notebook_obj"] = notebook
-        root.call_on_close(notebook.close)
-    return root.obj["notebook_obj"]
-
-
-def setup_logging(folder: Path) -> None:
-    """Log to the notebook folder. Only metadata is logged, never case content."""
-    if any(isinstance(h, logging.FileHandler) for h in log.handlers):
-        return
-    logs = folder / "logs"
-    try:
-        logs.mkdir(exist_ok=True)
-        handler = logging.FileHandler(logs / "casebook.log", encoding="utf-8")
-    except OSError:
-        return
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
-    log.addHandler(handler)
-    log.setLevel(logging.INFO)
-
-
-def emit_json(value: Any) -> None:
-    """Print a value as JSON on stdout (dataclasses through ``to_dict``)."""
-    click.echo(json.dumps(_plain(value), ensure_ascii=False, indent=2, default=str))
-
-
-def _plain(value: Any) -> Any:
-    if hasattr(value, "to_dict"):
-        return value.to_dict()
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    return value
 
 
 def read_json(file: str | None, what: str = "JSON") -> Any:
@@ -116,11 +47,6 @@ def parse_json_value(text: str) -> Any:
         return json.loads(text)
     except ValueError as error:
         raise InvalidInputError(_("Invalid JSON value: {error}").format(error=error)) from error
-
-
-json_option = click.option(
-    "--json", "as_json", is_flag=True, help="Machine-readable output on stdout."
-)
 
 
 class DefaultToGui(click.Group):

@@ -103,7 +103,8 @@ def register_commands(cli: click.Group) -> None:
     """Add click commands to the ``casebook`` command group.
 
     Called before a notebook is open, so it receives only the group. A command opens the
-    notebook with ``casebook.cli.open_notebook(ctx)``.
+    notebook with ``casebook.commands.open_notebook(ctx)`` and prints ``--json`` output with
+    ``casebook.commands.emit_json`` (never import ``casebook.cli``).
 
     :param cli: the top-level click group.
     """

@@ -1,65 +1,28 @@
-"""The ``casebook station ...`` and ``casebook sync`` commands (a thin layer over the engine).
+"""The ``casebook station ...`` and ``casebook sync`` commands: thin wrappers over
+:class:`casebook.sync.service.SyncService`.
 
-``casebook.cli`` calls :func:`register` to add them to its group. Errors are
+``casebook.cli`` calls :func:`register` to add them to its group; like every command they use
+the shared helpers of :mod:`casebook.commands` and never import the CLI. Errors are
 :mod:`casebook.errors` exceptions; their ``exit_code`` follows the CLI contract (1 refused,
 3 not a member or revoked or wrong admin passphrase, 4 tampered share).
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable
 from typing import Any
 
 import click
 
-from casebook.errors import InvalidInputError
+from casebook.commands import emit_json, json_option, open_notebook, passphrase
 from casebook.i18n import _
 
-from .engine import SyncEngine
-from .keys import exchange_key, signing_key
-from .membership import Station
-from .share import StationShare
+from .service import SyncService, SyncStatus
 
-SHARE_PREFERENCE = "share_path"
+ADMIN_PASSPHRASE_ENV = "CASEBOOK_ADMIN_PASSPHRASE"
 
 
-def _open_notebook(ctx: click.Context) -> Any:
-    from casebook.cli import open_notebook  # the CLI imports this module: import late
-
-    return open_notebook(ctx)
-
-
-def _emit_json(value: Any) -> None:
-    try:
-        from casebook.cli import emit_json
-    except ImportError:
-        click.echo(json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True))
-    else:
-        emit_json(value)
-
-
-def _admin_passphrase(*, confirm: bool = False) -> str:
-    from casebook.cli import passphrase
-
-    return passphrase(
-        _("Station admin passphrase"), confirm=confirm, env="CASEBOOK_ADMIN_PASSPHRASE"
-    )
-
-
-def _share_root(notebook: Any, share: str | None) -> str:
-    if share:
-        return share
-    remembered = notebook.preference(SHARE_PREFERENCE, None)
-    if not remembered:
-        raise InvalidInputError(_("Which station share? Give --share DIR."))
-    return remembered
-
-
-def _run(ctx: click.Context, action: Callable[[], None]) -> None:
-    """Run a command body. Casebook errors propagate: ``casebook.cli.main`` maps them to the
-    contract's exit codes, with the message on stderr."""
-    action()
+def admin_passphrase(*, confirm: bool = False) -> str:
+    return passphrase(_("Station admin passphrase"), confirm=confirm, env=ADMIN_PASSPHRASE_ENV)
 
 
 # --- station --------------------------------------------------------------------------------
@@ -77,7 +40,6 @@ share_option = click.option(
     required=True,
     help="The station's shared folder.",
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
 
 
 @station_group.command("init")
@@ -86,26 +48,16 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Machine-read
 @click.pass_context
 def station_init(ctx: click.Context, share: str, as_json: bool) -> None:
     """Create a station on SHARE; this laptop becomes its first member."""
-
-    def action() -> None:
-        notebook = _open_notebook(ctx)
-        passphrase = _admin_passphrase(confirm=True)
-        station_share = StationShare(share)
-        station, admin = Station.create(station_share, passphrase, writer=notebook.device_id)
-        _enrol_self(notebook, station)
-        station.approve(notebook.device_id, admin, writer=notebook.device_id)
-        notebook.set_preference(SHARE_PREFERENCE, str(station_share.root.resolve()))
-        result = {"station": station.station_id, "device": notebook.device_id, "epoch": 1}
-        if as_json:
-            _emit_json(result)
-        else:
-            click.echo(
-                _("Station {station} created; this laptop ({device}) is its first member.").format(
-                    **result
-                )
-            )
-
-    _run(ctx, action)
+    service = SyncService(open_notebook(ctx), share)
+    created = service.init_station(admin_passphrase(confirm=True))
+    if as_json:
+        emit_json(created)
+        return
+    click.echo(
+        _("Station {station} created; this laptop ({device}) is its first member.").format(
+            **created.to_dict()
+        )
+    )
 
 
 @station_group.command("join")
@@ -114,31 +66,20 @@ def station_init(ctx: click.Context, share: str, as_json: bool) -> None:
 @click.pass_context
 def station_join(ctx: click.Context, share: str, as_json: bool) -> None:
     """Ask to join the station on SHARE. Prints this laptop's device id for the admin."""
-
-    def action() -> None:
-        notebook = _open_notebook(ctx)
-        engine = SyncEngine(notebook, share)
-        station = engine.station()
-        _enrol_self(notebook, station)
-        notebook.set_preference(SHARE_PREFERENCE, str(engine.share.root.resolve()))
-        approved = station.member(notebook.device_id) is not None
-        if as_json:
-            _emit_json(
-                {"device": notebook.device_id, "station": station.station_id, "approved": approved}
-            )
-            return
-        click.echo(notebook.device_id)
-        if approved:
-            click.echo(_("This laptop is already a member of the station."), err=True)
-        else:
-            click.echo(
-                _(
-                    "Join request written. The station admin runs: casebook station approve {device}"
-                ).format(device=notebook.device_id),
-                err=True,
-            )
-
-    _run(ctx, action)
+    request = SyncService(open_notebook(ctx), share).join_station()
+    if as_json:
+        emit_json(request)
+        return
+    click.echo(request.device)
+    if request.approved:
+        click.echo(_("This laptop is already a member of the station."), err=True)
+    else:
+        click.echo(
+            _(
+                "Join request written. The station admin runs: casebook station approve {device}"
+            ).format(device=request.device),
+            err=True,
+        )
 
 
 @station_group.command("approve")
@@ -148,23 +89,11 @@ def station_join(ctx: click.Context, share: str, as_json: bool) -> None:
 @click.pass_context
 def station_approve(ctx: click.Context, device: str, share: str, as_json: bool) -> None:
     """Approve DEVICE's join request (needs the admin passphrase)."""
-
-    def action() -> None:
-        notebook = _open_notebook(ctx)
-        station = SyncEngine(notebook, share).station()
-        admin = station.unlock_admin(_admin_passphrase())
-        member = station.approve(device, admin, writer=notebook.device_id)
-        result = {
-            "device": member.device,
-            "officer": member.officer,
-            "epochs": station.share.list_epochs(),
-        }
-        if as_json:
-            _emit_json(result)
-        else:
-            click.echo(_("Device {device} approved.").format(device=member.device))
-
-    _run(ctx, action)
+    approval = SyncService(open_notebook(ctx), share).approve_device(device, admin_passphrase())
+    if as_json:
+        emit_json(approval)
+    else:
+        click.echo(_("Device {device} approved.").format(device=approval.device))
 
 
 @station_group.command("revoke")
@@ -174,45 +103,21 @@ def station_approve(ctx: click.Context, device: str, share: str, as_json: bool) 
 @click.pass_context
 def station_revoke(ctx: click.Context, device: str, share: str, as_json: bool) -> None:
     """Revoke DEVICE (a lost laptop): signed cut-off and a new key epoch."""
-
-    def action() -> None:
-        notebook = _open_notebook(ctx)
-        station = SyncEngine(notebook, share).station()
-        admin = station.unlock_admin(_admin_passphrase())
-        revocation = station.revoke(device, admin, writer=notebook.device_id)
-        result = {
-            "device": revocation.device,
-            "last_seq": revocation.last_seq,
-            "new_epoch": revocation.new_epoch,
-        }
-        if as_json:
-            _emit_json(result)
-        else:
-            click.echo(
-                _(
-                    "Device {device} revoked after seq {last_seq}; new key epoch {new_epoch}."
-                ).format(**result)
+    revocation = SyncService(open_notebook(ctx), share).revoke_device(device, admin_passphrase())
+    if as_json:
+        emit_json(revocation)
+    else:
+        click.echo(
+            _("Device {device} revoked after seq {last_seq}; new key epoch {new_epoch}.").format(
+                **revocation.to_dict()
             )
-
-    _run(ctx, action)
-
-
-def _enrol_self(notebook: Any, station: Station) -> None:
-    engine_state = notebook.sync_state("sync.station")
-    if not engine_state:
-        notebook.set_sync_state("sync.station", station.pin())
-    station.request_join(
-        notebook.device_id,
-        signing_key(notebook.device_signing_key()),
-        exchange_key(notebook.device_exchange_key()),
-        dict(notebook.officer or {}),
-    )
+        )
 
 
 # --- sync -----------------------------------------------------------------------------------
 
 
-@click.command("sync")
+@click.group("sync", invoke_without_command=True)
 @click.option(
     "--share",
     "share",
@@ -235,11 +140,18 @@ def _enrol_self(notebook: Any, station: Station) -> None:
 def sync_command(
     ctx: click.Context, share: str | None, watch: bool, interval: float, as_json: bool
 ) -> None:
-    """Publish this laptop's changes to the station share and apply everyone else's."""
+    """Publish this laptop's changes to the station share and apply everyone else's.
+
+    `casebook sync status` shows what is waiting and how the last sync went.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    notebook = open_notebook(ctx)
+    service = SyncService(notebook, share)
 
     def show(result: dict[str, Any]) -> None:
         if as_json:
-            click.echo(json.dumps(result, sort_keys=True))
+            emit_json(result, one_line=True)  # one line per pass: --watch prints a stream
         else:
             click.echo(
                 _(
@@ -247,36 +159,62 @@ def sync_command(
                     "waiting for keys {pending_keys}"
                 ).format(**result)
             )
-        alarms = [a for a in notebook.alarms() if not getattr(a, "acknowledged", False)]
-        if result.get("rejected") and alarms and not as_json:
-            click.echo(
-                _("{count} alarm(s): see `casebook alarms`.").format(count=len(alarms)), err=True
-            )
+        if result.get("rejected") and not as_json:
+            alarms = notebook.alarms()
+            if alarms:
+                click.echo(
+                    _("{count} alarm(s): see `casebook alarms`.").format(count=len(alarms)),
+                    err=True,
+                )
 
-    def action() -> None:
-        nonlocal notebook
-        notebook = _open_notebook(ctx)
-        engine = SyncEngine(notebook, _share_root(notebook, share))
-        if not watch:
-            result = engine.sync_once()
-            notebook.set_preference(SHARE_PREFERENCE, str(engine.share.root.resolve()))
-            show(result)
-            return
-        from .watch import SyncWatcher
+    if not watch:
+        show(service.sync_once())
+        return
+    watcher = service.watcher(
+        interval=interval,
+        on_result=show,
+        on_error=lambda error: click.echo(str(error), err=True),
+    )
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        watcher.stop()
 
-        watcher = SyncWatcher(
-            engine,
-            interval=interval,
-            on_result=show,
-            on_error=lambda error: click.echo(str(error), err=True),
+
+@sync_command.command("status")
+@json_option
+@click.pass_context
+def sync_status(ctx: click.Context, as_json: bool) -> None:
+    """Ops waiting to be sent, the last sync, received ops waiting for a gap, and alarms."""
+    status = SyncService(open_notebook(ctx), ctx.parent.params.get("share")).status()
+    if as_json or ctx.parent.params.get("as_json"):
+        emit_json(status)
+        return
+    for line in status_lines(status):
+        click.echo(line)
+
+
+def status_lines(status: SyncStatus) -> list[str]:
+    last = status.last_sync
+    if last is None:
+        last_text = _("Last sync: never")
+    elif last.ok:
+        last_text = _("Last sync: {at}, ok (sent {sent}, received {received}).").format(
+            at=last.at,
+            sent=last.summary.get("sent", 0),
+            received=last.summary.get("received", 0),
         )
-        try:
-            watcher.run()
-        except KeyboardInterrupt:
-            watcher.stop()
-
-    notebook: Any = None
-    _run(ctx, action)
+    else:
+        last_text = _("Last sync: {at}, failed: {error}").format(at=last.at, error=last.error)
+    lines = [_("Share: {share}").format(share=status.share or "-"), last_text]
+    if last is not None and not last.ok and last.succeeded_at:
+        lines.append(_("Last successful sync: {at}").format(at=last.succeeded_at))
+    return [
+        *lines,
+        _("Waiting to send: {count}").format(count=status.pending),
+        _("Received, waiting for earlier ops: {count}").format(count=status.waiting),
+        _("Alarms: {count}").format(count=status.alarms),
+    ]
 
 
 def register(cli: click.Group) -> None:

@@ -20,6 +20,9 @@ else, never on the share:
 * ``sync.incomplete``: incomplete files and when they were first seen (by this laptop's
   clock, never by file times).
 * ``sync.wanted_blobs``: attachments referenced by received ops and not fetched yet.
+* ``sync.last``: the last pass, whoever ran it (CLI, GUI, watcher): ``{at, outcome, summary,
+  error, error_kind, succeeded_at, share}``; :meth:`casebook.sync.service.SyncService.status`
+  reads it, so a sync run from the command line shows in the app.
 
 What has been *applied* is the notebook's own truth (``nb.known_seqs()``), and
 ``nb.apply_remote_ops`` commits a segment's ops and ``sync.applied.<device>`` in one
@@ -29,12 +32,13 @@ transaction, so a crash at any moment leaves either both or neither.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casebook.clock import wall_ms
+from casebook.clock import format_datetime, now, wall_ms
 from casebook.errors import AuthenticationError, CasebookError, IntegrityError, InvalidInputError
 from casebook.i18n import _
 
@@ -50,6 +54,11 @@ SEGMENT_MAX_OPS = 1000
 #: an incomplete file that has not changed for this long raises an alarm (it is not retried less).
 INCOMPLETE_ALARM_AFTER_MS = 15 * 60 * 1000
 ALARM_KIND = "sync"
+#: sync-state keys read outside the engine (by the service's ``status()``).
+PUBLISHED_KEY = "sync.published"
+LAST_SYNC_KEY = "sync.last"
+OUTCOME_OK = "ok"
+OUTCOME_FAILED = "failed"
 
 Progress = Callable[[int, int | None], None]
 
@@ -128,6 +137,8 @@ class SyncEngine:
         self.segment_max_ops = segment_max_ops
         self.fetch_attachments = fetch_attachments
         self._station: Station | None = None
+        # One pass at a time per engine: the GUI's "Sync now" and its watcher share an engine.
+        self._pass_lock = threading.Lock()
 
     # --- membership ------------------------------------------------------------------------
 
@@ -185,8 +196,16 @@ class SyncEngine:
 
     # --- one pass ---------------------------------------------------------------------------
 
+    @property
+    def busy(self) -> bool:
+        """A pass is running (in any thread)."""
+        return self._pass_lock.locked()
+
     def sync_once(self, progress: Progress | None = None) -> dict[str, int]:
         """Publish what is new here, apply what is new there. Safe to interrupt anywhere.
+
+        Passes of one engine run one at a time (a second caller waits). Each pass, successful
+        or not, is recorded in the notebook's sync state (``sync.last``).
 
         :param progress: called as ``progress(done, total)`` in segments (``total`` may grow).
         :returns: ``{sent, received, conflicts, rejected, pending_keys, waiting}``.
@@ -194,6 +213,36 @@ class SyncEngine:
         :raises AuthenticationError: this laptop is not approved or is revoked.
         :raises IntegrityError: the marker is not the station this laptop joined.
         """
+        with self._pass_lock:
+            try:
+                result = self._pass(progress)
+            except Exception as error:
+                self._record_last_sync(error=error)
+                raise
+            self._record_last_sync(result=result)
+            return result
+
+    def _record_last_sync(
+        self, *, result: dict[str, int] | None = None, error: Exception | None = None
+    ) -> None:
+        """Remember when the last pass ran and how it ended (never hides the pass's own error)."""
+        at = format_datetime(now())
+        try:
+            previous = self.notebook.sync_state(LAST_SYNC_KEY) or {}
+            record = {
+                "at": at,
+                "outcome": OUTCOME_OK if error is None else OUTCOME_FAILED,
+                "summary": dict(result or {}),
+                "error": "" if error is None else str(error),
+                "error_kind": "" if error is None else type(error).__name__,
+                "succeeded_at": at if error is None else previous.get("succeeded_at"),
+                "share": str(self.share.root),
+            }
+            self.notebook.set_sync_state(LAST_SYNC_KEY, record)
+        except Exception as failure:  # noqa: BLE001 - e.g. the notebook was locked meanwhile
+            log.info("the outcome of the sync pass was not recorded: %s", failure)
+
+    def _pass(self, progress: Progress | None) -> dict[str, int]:
         station = self.station()
         self.require_member(station)
         self.pin_station(station)
@@ -315,7 +364,7 @@ class SyncEngine:
                 [segment.first_seq, segment.last_seq, segment.epoch, segment.sha256],
             ],
         }
-        self.notebook.set_sync_state("sync.published", recorded)
+        self.notebook.set_sync_state(PUBLISHED_KEY, recorded)
         return recorded
 
     def _recover_published(self, station: Station, keys: dict[int, bytes]) -> dict[str, Any]:
@@ -326,7 +375,7 @@ class SyncEngine:
         deterministic: same ops, epoch and predecessor give the same file).
         """
         me = self.device_id
-        published = self.notebook.sync_state("sync.published") or {
+        published = self.notebook.sync_state(PUBLISHED_KEY) or {
             "seq": 0,
             "first": 0,
             "sha256": segments.NO_PREVIOUS,

@@ -20,7 +20,7 @@ from watchdog.observers.polling import PollingObserver
 
 from casebook.errors import AuthenticationError, CasebookError
 
-from .engine import SyncEngine
+from .engine import Progress, SyncEngine
 from .share import ShareUnavailableError
 
 log = logging.getLogger(__name__)
@@ -48,6 +48,9 @@ class SyncWatcher:
     :param settle: seconds to wait after a change so a burst of files is taken at once.
     :param on_result: called with each sync summary.
     :param on_error: called with each error that does not stop the watch (share away...).
+    :param progress: handed to each :meth:`SyncEngine.sync_once` (a progress bar).
+
+    The callbacks run on the watcher's thread: a GUI hands them over to its UI thread.
     """
 
     def __init__(
@@ -59,6 +62,7 @@ class SyncWatcher:
         settle: float = 0.5,
         on_result: Callable[[dict[str, Any]], None] | None = None,
         on_error: Callable[[Exception], None] | None = None,
+        progress: Progress | None = None,
     ) -> None:
         self.engine = engine
         self.interval = interval
@@ -66,6 +70,7 @@ class SyncWatcher:
         self.settle = settle
         self.on_result = on_result
         self.on_error = on_error
+        self.progress = progress
         self.wake = threading.Event()
         self.stop_event = threading.Event()
         self._observer: PollingObserver | None = None
@@ -87,7 +92,7 @@ class SyncWatcher:
                 self._ensure_observer()
                 self.wake.clear()
                 try:
-                    result = self.engine.sync_once()
+                    result = self.engine.sync_once(self.progress)
                 except AuthenticationError:
                     raise
                 except ShareUnavailableError as error:

@@ -163,7 +163,8 @@ class CasebookApp:
         if self.nb is None or self.shell is None:
             return
         minutes = self.idle_lock_minutes()
-        if self.jobs.busy:  # a sync or report in flight still needs the key
+        sync_busy = self.shell is not None and self.shell.status_bar.busy
+        if self.jobs.busy or sync_busy:  # a sync or report in flight still needs the key
             self.schedule_idle_check()
             return
         if minutes > 0 and time.monotonic() - self.last_activity >= minutes * 60:
@@ -175,6 +176,8 @@ class CasebookApp:
 
     def lock(self, message: str = "") -> None:
         """Drop the key (``nb.lock()``) and show the unlock screen."""
+        if self.shell is not None:
+            self.shell.status_bar.stop_watching()
         if self.nb is not None:
             try:
                 self.nb.lock()
@@ -264,6 +267,8 @@ class CasebookApp:
 
     def on_close(self) -> None:
         self.jobs.stop()
+        if self.shell is not None:
+            self.shell.status_bar.stop_watching()
         if self.nb is not None:
             try:
                 self.nb.close()

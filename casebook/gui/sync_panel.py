@@ -1,53 +1,56 @@
 """The status bar: last sync, ops waiting to go, conflicts, alarms, and "Sync now".
 
-Sync runs :class:`casebook.sync.engine.SyncEngine` in a background job; its progress
-callback feeds the progress bar through the job queue. A share that is missing or
-unreachable, or a sync module that is not installed, is a message, never a hang.
+The bar drives the headless sync service (:class:`casebook.sync.service.SyncService`), as the
+``casebook sync`` command does:
+
+* its figures are ``SyncService.status()`` plus the open conflicts, read off the UI thread;
+  the engine records every pass in the notebook, so a sync run from the command line shows
+  here too;
+* "Sync now" runs ``SyncService.sync_once`` in a background job; its progress callback feeds
+  the progress bar through the job queue;
+* with automatic sync on, a :class:`casebook.sync.watch.SyncWatcher` keeps syncing in its own
+  thread: its polling observer wakes it when another laptop publishes, and a rescan every
+  ``auto_sync_minutes`` is the real check. That thread reports through ``jobs.post`` (a queue
+  drained with ``after()``) and never touches a widget.
+
+A share that is missing or unreachable is a message, never a hang.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import threading
 import tkinter as tk
-from pathlib import Path
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import ttkbootstrap as ttk
 
-from casebook.clock import format_datetime, now
+from casebook.sync.service import SyncService, SyncStatus
 
 from .text import _, format_when
 
 if TYPE_CHECKING:
+    from casebook.sync.watch import SyncWatcher
+
     from .app import CasebookApp
 
 log = logging.getLogger(__name__)
 
 STATUS_REFRESH_MS = 30_000
 FIRST_REFRESH_MS = 300
-AUTO_SYNC_CHECK_MS = 60_000
 DEFAULT_AUTO_SYNC_MINUTES = 10
-STATION_MARKER = "casebook-station.json"
+#: seconds between the watcher's snapshots of the share (a network folder: not too often).
+WATCH_POLL_SECONDS = 5.0
 
 
-def share_reachable(share: str | os.PathLike[str]) -> bool:
-    """The share is mounted and holds a station marker (the engine checks it again)."""
-    try:
-        return (Path(share) / STATION_MARKER).is_file()
-    except OSError:
-        return False
+@dataclass(frozen=True)
+class WatchPlan:
+    """What the automatic sync should watch: a watcher runs for exactly one plan."""
 
-
-def run_sync(notebook: Any, share: str, progress: Any) -> dict[str, Any]:
-    """One sync round (called in a worker). Import errors become a clear message."""
-    try:
-        from casebook.sync.engine import SyncEngine
-    except ImportError as error:
-        raise RuntimeError(
-            _("Sync is not available in this installation ({error}).").format(error=error)
-        ) from error
-    return SyncEngine(notebook, share).sync_once(progress=progress)
+    share: str
+    interval: float
 
 
 class SyncStatusBar(ttk.Frame):
@@ -56,24 +59,31 @@ class SyncStatusBar(ttk.Frame):
     def __init__(self, master: tk.Misc, app: CasebookApp) -> None:
         super().__init__(master, padding=(8, 3))
         self.app = app
+        self.service = SyncService(app.nb)
         self.running = False
         self.refreshing = False
         self.refresh_again = False
+        self.closed = False
+        self.status: SyncStatus | None = None
         self.conflict_count = 0
         self.alarm_count = 0
-        self.last_result: dict[str, Any] | None = None
+        self.last_result: dict[str, Any] | None = None  # of the last "Sync now"
+        self.watcher: SyncWatcher | None = None
+        self.watch_plan: WatchPlan | None = None
+        # A plan whose watcher stopped on an error (not a member, revoked...): not started
+        # again until a "Sync now" succeeds or the settings change.
+        self.refused_plan: WatchPlan | None = None
         self.create_widgets()
-        self.refresh_after: str | None = None
-        self.auto_after: str | None = None
         # After the first paint: the window comes first, the figures a moment later.
-        self.refresh_after = self.after(FIRST_REFRESH_MS, self.refresh)
-        self.auto_after = self.after(AUTO_SYNC_CHECK_MS, self.on_auto_sync_check)
+        self.refresh_after: str | None = self.after(FIRST_REFRESH_MS, self.refresh)
 
     def create_widgets(self) -> None:
         self.last_sync_label = ttk.Label(self, text="")
         self.last_sync_label.pack(side="left", padx=(0, 14))
         self.pending_label = ttk.Label(self, text="")
         self.pending_label.pack(side="left", padx=(0, 14))
+        self.waiting_label = ttk.Label(self, text="", bootstyle="secondary")
+        self.waiting_label.pack(side="left", padx=(0, 14))
         self.conflicts_button = ttk.Button(
             self, text="", bootstyle="link", command=self.on_show_conflicts
         )
@@ -92,12 +102,13 @@ class SyncStatusBar(ttk.Frame):
         self.progress_label.pack(side="right")
 
     def destroy(self) -> None:
-        for after_id in (self.refresh_after, self.auto_after):
-            if after_id:
-                try:
-                    self.after_cancel(after_id)
-                except tk.TclError:
-                    pass
+        self.closed = True
+        self.stop_watching()
+        if self.refresh_after:
+            try:
+                self.after_cancel(self.refresh_after)
+            except tk.TclError:
+                pass
         super().destroy()
 
     # -- state ----------------------------------------------------------------------------
@@ -106,48 +117,33 @@ class SyncStatusBar(ttk.Frame):
     def nb(self) -> Any:
         return self.app.nb
 
-    def pending_ops(self) -> int | None:
-        """Ops written here and not yet published, when the notebook can tell."""
-        counter = getattr(self.nb, "pending_ops", None)
-        if callable(counter):
-            try:
-                return int(counter())
-            except Exception:  # noqa: BLE001
-                return None
-        try:
-            published = (self.nb.sync_state("sync.published") or {}).get("seq", 0)
-            return max(0, int(self.nb.known_seqs().get(self.nb.device_id, 0)) - int(published))
-        except Exception:  # noqa: BLE001 - a count is a nicety, never an error
-            return None
+    @property
+    def busy(self) -> bool:
+        """A sync pass is running (asked for, or automatic): the key is still needed."""
+        return self.running or self.service.busy
 
     def read_counts(self) -> dict[str, Any]:
         """The figures of the bar (run in a background job: ``conflicts()`` reads every case)."""
-        counts: dict[str, Any] = {
-            "last": self.app.preference("last_sync_at", None),
-            "pending": self.pending_ops(),
-        }
+        counts: dict[str, Any] = {"status": self.service.status()}
         try:
             counts["conflicts"] = len(self.nb.conflicts())
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - a count is a nicety, never an error
             log.exception("conflicts() failed")
             counts["conflicts"] = 0
-        try:
-            counts["alarms"] = len([a for a in self.nb.alarms() if not a.acknowledged])
-        except Exception:  # noqa: BLE001
-            log.exception("alarms() failed")
-            counts["alarms"] = 0
         return counts
 
     def refresh(self) -> None:
-        """Read the figures again, off the UI thread, and show them when they arrive."""
+        """Read the figures again, off the UI thread, and show them when they arrive; start,
+        restart or stop the automatic sync to match the preferences."""
         if self.refresh_after:
             try:
                 self.after_cancel(self.refresh_after)
             except tk.TclError:
                 pass
         self.refresh_after = self.after(STATUS_REFRESH_MS, self.refresh)
-        if self.nb is None or getattr(self.nb, "is_locked", False):
+        if self.closed or self.nb is None or getattr(self.nb, "is_locked", False):
             return
+        self.ensure_watcher()
         if self.refreshing:
             self.refresh_again = True  # something changed while the figures were read
             return
@@ -165,18 +161,30 @@ class SyncStatusBar(ttk.Frame):
 
     def show_counts(self, counts: dict[str, Any]) -> None:
         self.refreshing = False
-        if not self.winfo_exists():
+        if self.closed or not self.winfo_exists():
             return
         if self.refresh_again:
             self.refresh()
-        last, pending = counts["last"], counts["pending"]
-        self.last_sync_label.configure(
-            text=_("Last sync: {when}").format(when=format_when(last) if last else _("never"))
+        status: SyncStatus = counts["status"]
+        self.status = status
+        last = status.last_sync
+        succeeded = last.succeeded_at if last else None
+        text = _("Last sync: {when}").format(
+            when=format_when(succeeded) if succeeded else _("never")
         )
+        failed = last is not None and not last.ok
+        if failed:
+            text += " · " + _("last attempt failed {when}").format(when=format_when(last.at))
+        self.last_sync_label.configure(text=text, bootstyle="warning" if failed else "default")
         self.pending_label.configure(
-            text=_("Waiting to send: {count}").format(count="—" if pending is None else pending)
+            text=_("Waiting to send: {count}").format(count=status.pending)
         )
-        conflicts, alarms = counts["conflicts"], counts["alarms"]
+        self.waiting_label.configure(
+            text=_("Waiting for earlier ops: {count}").format(count=status.waiting)
+            if status.waiting
+            else ""
+        )
+        conflicts, alarms = counts["conflicts"], status.alarms
         self.conflicts_button.configure(
             text=_("Conflicts: {count}").format(count=conflicts),
             bootstyle="danger-link" if conflicts else "link",
@@ -188,38 +196,36 @@ class SyncStatusBar(ttk.Frame):
         self.conflict_count = conflicts
         self.alarm_count = alarms
 
-    # -- sync -----------------------------------------------------------------------------
+    # -- sync now -------------------------------------------------------------------------
 
     def share_path(self) -> str:
-        return str(self.app.preference("share_path", "") or "")
+        return str(self.service.share_root or "")
 
-    def on_sync_now(self, *, quiet: bool = False) -> bool:
-        """Start a sync round; returns False (with a message) when it cannot start."""
+    def on_sync_now(self) -> bool:
+        """Start a sync pass; returns False (with a message) when it cannot start."""
         if self.running:
             return False
         share = self.share_path()
         if not share:
-            if not quiet:
-                self.app.notify(_("No station share is set: choose one in Settings."), "warning")
+            self.app.notify(_("No station share is set: choose one in Settings."), "warning")
             return False
         if not os.path.isdir(share):
-            if not quiet:
-                self.app.notify(
-                    _(
-                        "The station share {path} is not reachable. Nothing was "
-                        "changed; try again when it is connected."
-                    ).format(path=share),
-                    "danger",
-                )
+            self.app.notify(
+                _(
+                    "The station share {path} is not reachable. Nothing was "
+                    "changed; try again when it is connected."
+                ).format(path=share),
+                "danger",
+            )
             return False
         self.running = True
         self.sync_button.configure(state="disabled")
         self.progress.configure(mode="indeterminate")
         self.progress.start(60)
         self.progress_label.configure(text=_("Syncing…"))
-        notebook = self.nb
+        service = self.service
         self.app.jobs.start(
-            lambda progress: run_sync(notebook, share, progress),
+            lambda progress: service.sync_once(progress),
             on_progress=self.on_progress,
             on_done=self.on_sync_done,
             on_error=self.on_sync_error,
@@ -228,7 +234,7 @@ class SyncStatusBar(ttk.Frame):
 
     def on_progress(self, *args: Any) -> None:
         """Accepts ``(done, total)``, ``(phase, done, total)`` or a dict with those keys."""
-        if not self.winfo_exists():
+        if self.closed or not self.winfo_exists():
             return
         phase = next((a for a in args if isinstance(a, str)), "")
         numbers = [a for a in args if isinstance(a, int | float) and not isinstance(a, bool)]
@@ -244,16 +250,20 @@ class SyncStatusBar(ttk.Frame):
 
     def finish(self) -> None:
         self.running = False
-        if not self.winfo_exists():
+        self.reset_progress()
+        if not self.closed and self.winfo_exists():
+            self.sync_button.configure(state="normal")
+
+    def reset_progress(self) -> None:
+        if self.closed or not self.winfo_exists():
             return
         self.progress.stop()
         self.progress.configure(mode="determinate", value=0)
         self.progress_label.configure(text="")
-        self.sync_button.configure(state="normal")
 
     def on_sync_done(self, result: dict[str, Any]) -> None:
         self.last_result = dict(result or {})
-        self.app.guarded(self.nb.set_preference, "last_sync_at", format_datetime(now()))
+        self.refused_plan = None  # this laptop may sync again: let the watcher run
         self.finish()
         summary = _(
             "Sync done: {sent} sent, {received} received, {conflicts} conflicts, "
@@ -266,7 +276,7 @@ class SyncStatusBar(ttk.Frame):
         )
         kind = "warning" if self.last_result.get("rejected") else "success"
         self.app.notify(summary, kind)
-        if self.winfo_exists():
+        if not self.closed and self.winfo_exists():
             self.refresh()
             if self.app.shell is not None:
                 self.app.shell.refresh_page()
@@ -276,30 +286,117 @@ class SyncStatusBar(ttk.Frame):
         self.app.notify(
             _("Sync failed: {error}").format(error=self.app.describe_error(error)), "danger"
         )
+        if not self.closed and self.winfo_exists():
+            self.refresh()  # the engine recorded the failed pass
 
-    def on_auto_sync_check(self) -> None:
-        """Sync by itself when the share is reachable and the last round is old enough."""
-        self.auto_after = self.after(AUTO_SYNC_CHECK_MS, self.on_auto_sync_check)
-        if self.running or self.nb is None or getattr(self.nb, "is_locked", False):
-            return
+    # -- automatic sync (the watcher) -----------------------------------------------------
+
+    def wanted_watch_plan(self) -> WatchPlan | None:
+        """The watch the preferences ask for: automatic sync on and a share set."""
+        if self.nb is None or getattr(self.nb, "is_locked", False):
+            return None
         if not self.app.preference("auto_sync", True):
-            return
+            return None
         share = self.share_path()
-        if not share or not share_reachable(share):
-            return
+        if not share:
+            return None
         try:
             minutes = float(self.app.preference("auto_sync_minutes", DEFAULT_AUTO_SYNC_MINUTES))
         except (TypeError, ValueError):
             minutes = DEFAULT_AUTO_SYNC_MINUTES
-        last = self.app.preference("last_sync_at", None)
-        from casebook.clock import parse_datetime
+        if minutes <= 0:
+            minutes = DEFAULT_AUTO_SYNC_MINUTES
+        return WatchPlan(share, minutes * 60)
 
-        try:
-            last_at = parse_datetime(last) if last else None
-        except ValueError:
-            last_at = None
-        if last_at is None or (now() - last_at).total_seconds() >= minutes * 60:
-            self.on_sync_now(quiet=True)
+    def ensure_watcher(self) -> None:
+        """Start, restart or stop the watcher so that it follows the preferences."""
+        plan = self.wanted_watch_plan()
+        if plan is not None and plan == self.refused_plan:
+            plan = None
+        if self.watcher is not None:
+            if plan == self.watch_plan and not self.watcher.stop_event.is_set():
+                return
+            # Another share or interval (or none): stop this one; the next starts when it
+            # has ended (on_watch_ended), so two passes never run at once.
+            self.watcher.stop()
+            return
+        if plan is None or self.closed:
+            return
+        post = self.app.jobs.post
+        watcher = self.service.watcher(
+            interval=plan.interval,
+            poll_interval=WATCH_POLL_SECONDS,
+            on_result=lambda result: post(self.on_auto_result, result),
+            on_error=lambda error: post(self.on_auto_error, error),
+            progress=lambda *args: post(self.on_auto_progress, *args),
+        )
+
+        def watch() -> None:  # the watcher's thread: report, never touch a widget
+            try:
+                watcher.run()
+            except Exception as error:  # noqa: BLE001 - handed to the UI thread
+                post(self.on_watch_ended, watcher, error)
+            else:
+                post(self.on_watch_ended, watcher, None)
+
+        self.watcher, self.watch_plan = watcher, plan
+        threading.Thread(target=watch, name="casebook-sync-watch", daemon=True).start()
+        log.info("automatic sync started (rescan every %.0f s)", plan.interval)
+
+    def stop_watching(self) -> None:
+        """Ask the watcher to stop after its current pass (it does not wait)."""
+        if self.watcher is not None:
+            self.watcher.stop()
+
+    def on_watch_ended(self, watcher: SyncWatcher, error: Exception | None) -> None:
+        if watcher is not self.watcher:
+            return
+        plan, stopped = self.watch_plan, watcher.stop_event.is_set()
+        self.watcher, self.watch_plan = None, None
+        if self.closed or not self.winfo_exists():
+            return
+        if not self.running:
+            self.reset_progress()
+        if error is not None and not stopped:
+            self.refused_plan = plan
+            self.app.notify(
+                _("Automatic sync stopped: {error}").format(error=self.app.describe_error(error)),
+                "danger",
+            )
+        self.refresh()  # shows the recorded pass; starts the next watcher when one is wanted
+
+    def on_auto_progress(self, done: int, total: int | None) -> None:
+        if self.running or self.closed or not self.winfo_exists() or not total:
+            return  # "Sync now" draws its own progress
+        self.progress_label.configure(text=_("Syncing…"))
+        self.progress.configure(mode="determinate", value=100 * done / total)
+
+    def on_auto_result(self, result: dict[str, Any]) -> None:
+        if self.closed or not self.winfo_exists():
+            return
+        if not self.running:
+            self.reset_progress()
+        if result.get("rejected"):
+            self.app.notify(
+                _("Sync: {rejected} file(s) rejected; see the alarms.").format(
+                    rejected=result["rejected"]
+                ),
+                "warning",
+            )
+        self.refresh()
+        shell = self.app.shell
+        # A case being edited is never rebuilt under the officer's hands; lists are.
+        if result.get("received") and shell is not None and shell.page_name != "case":
+            shell.refresh_page()
+
+    def on_auto_error(self, error: Exception) -> None:
+        """A failed automatic pass (share away...): shown in the bar, not as a notice."""
+        log.info("automatic sync pass failed: %s", error)
+        if self.closed or not self.winfo_exists():
+            return
+        if not self.running:
+            self.reset_progress()
+        self.refresh()
 
     # -- dialogs --------------------------------------------------------------------------
 

@@ -82,6 +82,13 @@ class BackgroundJobs:
             self.widget.after_idle(self._run_inline, job)
         return job
 
+    def post(self, handler: Callable[..., None], *args: Any) -> None:
+        """Call ``handler(*args)`` on the UI thread soon; safe to call from any thread.
+
+        For threads that live longer than a job (the sync watcher): they report through here.
+        """
+        self.queue.put(("call", (0, (handler, args))))
+
     @property
     def busy(self) -> bool:
         return bool(self._handlers)
@@ -136,6 +143,13 @@ class BackgroundJobs:
             self._deliver("done", job, result)
 
     def _deliver(self, kind: str, job: int, payload: Any) -> None:
+        if kind == "call":
+            handler, args = payload
+            try:
+                handler(*args)
+            except Exception:  # a handler bug must not stop the drain loop
+                log.exception("posted call failed")
+            return
         handlers = self._handlers.get(job)
         if handlers is None:
             return

@@ -256,14 +256,14 @@ def register_commands(cli: Any) -> None:
     @click.pass_context
     def daily_command(ctx: click.Context, at_text: str | None, as_json: bool) -> None:
         """The case manager's daily summary of missing persons (专管员每日汇总)."""
-        # The documented way for a plugin command to open the notebook (hookspecs).
-        from casebook.cli import open_notebook
+        # The documented helpers for a plugin's command (hookspecs.register_commands).
+        from casebook.commands import emit_json, open_notebook
 
         notebook = open_notebook(ctx)
         at = parse_datetime(at_text, end_of_day=True) if at_text else now()
         report = build_daily(notebook, None, at)
         if as_json:
-            click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+            emit_json(report)
             return
         click.echo(report.title + " " + format_datetime(at)[:10])
         for key, value in report.summary.items():

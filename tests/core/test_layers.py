@@ -1,4 +1,5 @@
-"""The layers: no Tk below the GUI, and built-in plugins use only the public API."""
+"""The layers: no Tk below the GUI, nothing imports the CLI, and built-in plugins use only
+the public API."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from pathlib import Path
 import casebook
 
 ROOT = Path(__file__).parent.parent.parent
-PUBLIC_MODULES = {"casebook.clock", "casebook.i18n", "casebook.pdf"}
-ALLOWED_EXTRA = {("casebook.cli", "open_notebook")}  # what register_commands documents
+PUBLIC_MODULES = {"casebook.clock", "casebook.commands", "casebook.i18n", "casebook.pdf"}
+#: the entry points: the only modules that may import the CLI.
+CLI_ENTRY_POINTS = {ROOT / "casebook" / "cli.py", ROOT / "casebook" / "__main__.py"}
 
 
 def test_core_cli_sync_and_plugins_never_import_tkinter():
@@ -60,11 +62,7 @@ def test_built_in_plugins_import_only_public_names():
                     and not module.startswith(own_package)
                     and module != "casebook.plugins"
                 ):
-                    problems += [
-                        f"{path.name}: {module}.{a.name}"
-                        for a in node.names
-                        if (module, a.name) not in ALLOWED_EXTRA
-                    ]
+                    problems += [f"{path.name}: {module}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.name.startswith("casebook.") and alias.name not in PUBLIC_MODULES:
@@ -89,3 +87,86 @@ def test_no_generic_top_level_packages_are_installed(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert result.stdout.strip() == "[]"
+
+
+def module_name(path: Path) -> str:
+    """The installed name of a source file (sync/ is casebook.sync, plugins/ casebook.plugins)."""
+    relative = path.relative_to(ROOT).with_suffix("")
+    parts = list(relative.parts)
+    if parts[0] in ("sync", "plugins"):
+        parts.insert(0, "casebook")
+    if parts[-1] == "__init__":
+        parts.pop()
+    return ".".join(parts)
+
+
+def imported_modules(source: str, module: str, is_package: bool = False) -> set[str]:
+    """Every module a source imports, anywhere in it (inside functions too), by full name.
+
+    ``from casebook import cli`` counts as ``casebook.cli``; relative imports are resolved
+    against ``module``; ``importlib.import_module("...")`` with a literal name counts too.
+    """
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - node.level + 1]
+                target = ".".join([*base, node.module] if node.module else base)
+            else:
+                target = node.module or ""
+            found.add(target)
+            found.update(f"{target}.{alias.name}" for alias in node.names)
+        elif (
+            isinstance(node, ast.Call)
+            and getattr(node.func, "attr", getattr(node.func, "id", "")) == "import_module"
+            and node.args
+            and isinstance(node.args[0], ast.Constant)
+            and isinstance(node.args[0].value, str)
+        ):
+            found.add(node.args[0].value)
+    return found
+
+
+def test_imported_modules_sees_every_form_of_import():
+    source = (
+        "def command():\n"
+        "    from casebook.cli import open_notebook\n"
+        "class Later:\n"
+        "    def run(self):\n"
+        "        import casebook.cli as c\n"
+        "        from .. import cli\n"
+        "        importlib.import_module('casebook.cli')\n"
+    )
+    found = imported_modules(source, "casebook.sync.commands")
+    assert {"casebook.cli", "casebook.cli.open_notebook"} <= found
+    assert imported_modules("from .. import cli", "casebook.sync.commands") >= {"casebook.cli"}
+    assert imported_modules("from . import engine", "casebook.sync", is_package=True) >= {
+        "casebook.sync.engine"
+    }
+    assert imported_modules("import importlib\nimportlib.import_module('casebook.cli')", "x") >= {
+        "casebook.cli"
+    }
+
+
+def test_nothing_but_the_entry_points_imports_the_cli():
+    """Sync, plugins, the GUI and the core sit below the CLI: they never import it, not even
+    lazily inside a function. Commands use the shared helpers of ``casebook.commands``."""
+    sources = [
+        *sorted((ROOT / "sync").rglob("*.py")),
+        *sorted((ROOT / "plugins").rglob("*.py")),
+        *sorted((ROOT / "casebook").rglob("*.py")),
+    ]
+    offenders = []
+    for path in sources:
+        if path in CLI_ENTRY_POINTS:
+            continue
+        imported = imported_modules(
+            path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py"
+        )
+        if any(name == "casebook.cli" or name.startswith("casebook.cli.") for name in imported):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert len(sources) > 40  # the tree was found
+    assert offenders == []

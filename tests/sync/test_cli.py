@@ -242,3 +242,47 @@ def test_sync_watch_picks_up_another_laptop_and_stops_on_ctrl_c(laptops, tmp_pat
     assert watcher.returncode == 0, err
     summaries = [json.loads(line) for line in out.splitlines() if line.strip()]
     assert any(s["received"] >= 1 for s in summaries)
+
+
+def status(notebook: Path) -> dict:
+    return json.loads(run(notebook, "sync", "status", "--json").stdout)
+
+
+def test_a_cli_sync_shows_in_the_status_that_other_processes_read(laptops, tmp_path):
+    """The engine records each pass in the notebook: a later process (another command, the
+    app) reads it through ``SyncService.status()``."""
+    from casebook.sync.service import SyncService
+
+    from casebook import Notebook
+
+    a = laptops["a"]
+    share = tmp_path / "share"
+    before = status(a)
+    assert before["last_sync"] is None
+    assert before["share"] is None
+    assert before["pending"] >= 1
+    run(a, "station", "init", "--share", str(share))
+    run(a, "case", "new", "--type", "incident", input=json.dumps({"title": "Status"}))
+    summary = sync(a, share)
+
+    after = status(a)
+    assert after["last_sync"]["outcome"] == "ok"
+    assert after["last_sync"]["summary"] == summary
+    assert after["last_sync"]["succeeded_at"] == after["last_sync"]["at"]
+    assert (after["pending"], after["waiting"], after["alarms"]) == (0, 0, 0)
+    assert after["share"] == str(share.resolve())
+    # what the app reads, in this process
+    with Notebook.open(a, PASSPHRASE, load_plugins=False) as notebook:
+        assert SyncService(notebook).status().to_dict() == after
+
+    # the share is unplugged: the failed pass is recorded, the last success kept
+    shutil.move(share, tmp_path / "unplugged")
+    share.mkdir()
+    assert "empty" in run(a, "sync", expect=1).stderr  # the remembered share
+    failed = status(a)["last_sync"]
+    assert failed["outcome"] == "failed"
+    assert failed["error_kind"] == "ShareUnavailableError"
+    assert "empty" in failed["error"]
+    assert failed["succeeded_at"] == after["last_sync"]["at"]
+    text = run(a, "sync", "status").stdout
+    assert "failed" in text and "Last successful sync" in text
