@@ -70,6 +70,7 @@ class SyncStatusBar(ttk.Frame):
         self.last_result: dict[str, Any] | None = None  # of the last "Sync now"
         self.watcher: SyncWatcher | None = None
         self.watch_plan: WatchPlan | None = None
+        self.watch_thread: threading.Thread | None = None  # the latest watcher's thread
         # A plan whose watcher stopped on an error (not a member, revoked...): not started
         # again until a "Sync now" succeeds or the settings change.
         self.refused_plan: WatchPlan | None = None
@@ -340,7 +341,8 @@ class SyncStatusBar(ttk.Frame):
                 post(self.on_watch_ended, watcher, None)
 
         self.watcher, self.watch_plan = watcher, plan
-        threading.Thread(target=watch, name="casebook-sync-watch", daemon=True).start()
+        self.watch_thread = threading.Thread(target=watch, name="casebook-sync-watch", daemon=True)
+        self.watch_thread.start()
         log.info("automatic sync started (rescan every %.0f s)", plan.interval)
 
     def stop_watching(self) -> None:

@@ -195,10 +195,11 @@ def test_the_watcher_syncs_without_sync_now(app, tmp_path, monkeypatch):
     assert all(thread is threading.main_thread() for thread in handled_on)
     assert not app.shell.notice.text.startswith("Sync failed")
 
+    thread = bar.watch_thread
     nb.set_preference("auto_sync", False)
     app.app.changed()
     app.wait_for(lambda: bar.watcher is None)
-    assert not any(t.name == "casebook-sync-watch" and t.is_alive() for t in threading.enumerate())
+    app.wait_for(lambda: not thread.is_alive())
 
 
 def test_a_laptop_that_is_not_a_member_stops_the_watcher_once(app, tmp_path, monkeypatch):
