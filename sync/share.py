@@ -221,8 +221,8 @@ class StationShare:
         """Write a file in the writer's ``tmp/`` folder, fsync it, and link it to ``final``
         without ever overwriting. :returns: whether this call created ``final``."""
         staging = self.tmp_dir(writer)
-        staging.mkdir(parents=True, exist_ok=True)
-        final.parent.mkdir(parents=True, exist_ok=True)
+        self._make_folder(staging)
+        self._make_folder(final.parent)
         tmp = staging / f"{secrets.token_hex(8)}.tmp"
         try:
             with open(tmp, "xb") as handle:
@@ -323,6 +323,26 @@ class StationShare:
                 return False
             os.rename(source, final)
             return True
+
+    def _make_folder(self, folder: Path) -> None:
+        """Create a folder inside the share (and its parents up to the share), never the share
+        itself: a network folder that vanishes in the middle of a pass must not come back as
+        an empty local folder under its mount point.
+
+        :raises ShareUnavailableError: when the share is gone.
+        """
+        current = self.root
+        for part in folder.relative_to(self.root).parts:
+            current = current / part
+            try:
+                current.mkdir(exist_ok=True)
+            except FileNotFoundError as error:
+                raise ShareUnavailableError(
+                    _(
+                        "The station share {path} is not reachable (not mounted?). "
+                        "Nothing was changed."
+                    ).format(path=self.root)
+                ) from error
 
     def clear_staging(self, writer: str) -> int:
         """Remove leftovers of this writer's interrupted writes. Returns how many.

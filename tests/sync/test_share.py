@@ -46,6 +46,17 @@ def test_publish_is_write_once(tmp_path):
     assert os.listdir(share.tmp_dir("ab" * 16)) == []
 
 
+def test_publishing_never_brings_back_a_vanished_share(tmp_path):
+    """A network folder unmounted in the middle of a pass stays missing: publishing does not
+    recreate it (or its folders) as an empty local folder under the mount point."""
+    share = StationShare(tmp_path / "share")
+    share.create_layout()
+    (tmp_path / "share").rename(tmp_path / "unmounted")
+    with pytest.raises(ShareUnavailableError):
+        share.publish(share.segment_path("ab" * 16, 1), b"ops", writer="ab" * 16)
+    assert not (tmp_path / "share").exists()
+
+
 def test_publish_copy_is_write_once(tmp_path):
     share = StationShare(tmp_path / "share")
     share.create_layout()
