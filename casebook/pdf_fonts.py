@@ -194,8 +194,9 @@ class EmbeddedFont:
         if ord(PROBE) not in self._cmap:
             raise ValueError("no Chinese characters")
         fs_type = font["OS/2"].fsType if "OS/2" in font else 0
-        # Bit 1: restricted licence; bit 9: bitmap embedding only.
-        if fs_type & 0x0002 or fs_type & 0x0200:
+        # Bit 1: restricted licence; bit 8: no subsetting; bit 9: bitmap embedding only
+        # (the fonts ReportLab itself refuses to embed).
+        if fs_type & 0x0302:
             raise ValueError("its licence does not allow embedding")
         self._fs_type = fs_type & 0x030E
         family = font["name"].getDebugName(4) or Path(source.path).stem

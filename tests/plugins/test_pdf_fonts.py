@@ -96,7 +96,8 @@ def truetype_cjk_font(tmp_path_factory) -> Path:
     ).split():
         setattr(maxp, field, 1 if field == "maxZones" else 0)
     font["post"].formatType = 3.0
-    font["name"].setName("Casebook Test Song", 1, 3, 1, 0x409)
+    for name_id in (1, 4):
+        font["name"].setName("Casebook Test Song", name_id, 3, 1, 0x409)
     font.sfntVersion = "\0\1\0\0"
     path = tmp_path_factory.mktemp("fonts") / "casebook-test-song.ttf"
     font.save(path)
