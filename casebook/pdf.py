@@ -1,166 +1,30 @@
 """Printable PDFs with Chinese text: reports, the report receipt and the missing-person notice.
 
-ReportLab's built-in fonts have no Chinese glyphs, and its CID fonts (``STSong-Light``) are
-not embedded, so a PDF printed on another machine may show empty boxes. Casebook therefore
-embeds a CJK font found on the system. ReportLab reads only TrueType outlines: the common
-OpenType/CFF files (Noto Sans CJK ``.ttc``, Source Han) are skipped, while WenQuanYi Zen Hei,
-Droid Sans Fallback, AR PL UMing, SimSun/SimHei/Microsoft YaHei and macOS's Songti/Heiti or
-Arial Unicode work. ``CASEBOOK_CJK_FONT`` (``path`` or ``path#index``) names a font file
-explicitly, for stations whose fonts live elsewhere.
+The Chinese font is :mod:`casebook.pdf_fonts`'s business: an installed CJK font (OpenType/CFF
+such as Noto CJK or Source Han, or TrueType such as SimSun, Microsoft YaHei or WenQuanYi)
+embedded as a subset, else the PDF standard font ``STSong-Light``, which the viewer supplies.
+``CASEBOOK_CJK_FONT`` (``path``, ``path#index`` or ``STSong-Light``) chooses explicitly.
 
 The building blocks (:func:`paragraph`, :func:`field_table`, :func:`image`,
 :func:`build_pdf`) are what plugins combine into their documents; :func:`report_pdf`,
-:func:`receipt_pdf` and :func:`notice_pdf` are the finished documents.
+:func:`receipt_pdf` and :func:`notice_pdf` are the finished documents. Text must reach a
+document through :func:`paragraph` or :func:`markup`, which tell the font which characters
+to carry.
 """
 
 from __future__ import annotations
 
 import io
-import os
-import shutil
-import subprocess
-import sys
-import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from casebook import pdf_fonts
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
 from casebook.models import Report
-
-FONT_NAME = "CasebookCJK"
-FONT_ENV = "CASEBOOK_CJK_FONT"
-
-# Known places of TrueType CJK fonts, tried after fontconfig (Windows and macOS have none).
-KNOWN_FONT_FILES: tuple[tuple[str, int], ...] = (
-    ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", 0),
-    ("/usr/share/fonts/wqy-zenhei/wqy-zenhei.ttc", 0),
-    ("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf", 0),
-    ("/usr/share/fonts/google-droid-sans-fonts/DroidSansFallbackFull.ttf", 0),
-    ("/usr/share/fonts/truetype/arphic/uming.ttc", 0),
-    ("/usr/share/fonts/truetype/arphic/ukai.ttc", 0),
-    ("C:/Windows/Fonts/simsun.ttc", 0),
-    ("C:/Windows/Fonts/simhei.ttf", 0),
-    ("C:/Windows/Fonts/msyh.ttc", 0),
-    ("C:/Windows/Fonts/simkai.ttf", 0),
-    ("/System/Library/Fonts/Supplemental/Songti.ttc", 0),
-    ("/System/Library/Fonts/STHeiti Light.ttc", 0),
-    ("/Library/Fonts/Arial Unicode.ttf", 0),
-    ("/System/Library/Fonts/Supplemental/Arial Unicode.ttf", 0),
-)
-
-# Droid Sans Fallback, for one, has no Latin letters or digits: such runs are drawn with
-# ReportLab's built-in Helvetica, which needs no file.
-LATIN_FONT = "Helvetica"
-
-_lock = threading.Lock()
-_registered: str | None = None
-_covered: frozenset[int] = frozenset()
-
-
-@dataclass(frozen=True)
-class FontFile:
-    """A font file and, for a collection (``.ttc``), the index of the face to use."""
-
-    path: str
-    index: int = 0
-
-
-def _fontconfig_candidates() -> list[FontFile]:
-    """Chinese-capable fonts that fontconfig knows, TrueType outlines first."""
-    if not shutil.which("fc-list"):
-        return []
-    try:
-        listing = subprocess.run(
-            ["fc-list", ":lang=zh", "file", "index", "fontformat"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        ).stdout
-    except (OSError, subprocess.SubprocessError):
-        return []
-    truetype: list[FontFile] = []
-    others: list[FontFile] = []
-    for line in sorted(listing.splitlines()):
-        path, _sep, rest = line.partition(":")
-        attributes = dict(part.strip().split("=", 1) for part in rest.split(":") if "=" in part)
-        try:
-            candidate = FontFile(path.strip(), int(attributes.get("index", "0")))
-        except ValueError:
-            continue
-        bucket = truetype if attributes.get("fontformat") == "TrueType" else others
-        if candidate not in bucket:
-            bucket.append(candidate)
-    return truetype + others
-
-
-def font_candidates() -> list[FontFile]:
-    """Every font file worth trying, most preferred first."""
-    candidates: list[FontFile] = []
-    explicit = os.environ.get(FONT_ENV, "").strip()
-    if explicit:
-        path, _sep, index = explicit.partition("#")
-        candidates.append(FontFile(path, int(index or 0)))
-    candidates.extend(_fontconfig_candidates())
-    candidates.extend(FontFile(path, index) for path, index in KNOWN_FONT_FILES)
-    if sys.platform == "win32":
-        windir = os.environ.get("WINDIR", "C:/Windows")
-        candidates.extend(
-            FontFile(str(Path(windir) / "Fonts" / name))
-            for name in ("simsun.ttc", "msyh.ttc", "simhei.ttf")
-        )
-    seen: set[FontFile] = set()
-    return [c for c in candidates if not (c in seen or seen.add(c))]
-
-
-def _load(candidate: FontFile) -> Any | None:
-    from reportlab.pdfbase.ttfonts import TTFError, TTFont
-
-    if not Path(candidate.path).is_file():
-        return None
-    try:
-        font = TTFont(FONT_NAME, candidate.path, subfontIndex=candidate.index)
-    except (TTFError, OSError, ValueError, KeyError, IndexError):
-        # CFF outlines, a broken file, or a face without a Unicode cmap: try the next one.
-        return None
-    # A usable face must actually draw Chinese, not just claim the language.
-    if ord("案") not in font.face.charToGlyph:
-        return None
-    return font
-
-
-def register_cjk_font() -> str:
-    """Register a system CJK font with ReportLab once and return its ReportLab name.
-
-    :raises InvalidInputError: when no usable CJK TrueType font is installed.
-    """
-    global _registered, _covered
-    with _lock:
-        if _registered:
-            return _registered
-        from reportlab.pdfbase import pdfmetrics
-
-        for candidate in font_candidates():
-            font = _load(candidate)
-            if font is not None:
-                pdfmetrics.registerFont(font)
-                _covered = frozenset(font.face.charToGlyph)
-                _registered = FONT_NAME
-                return _registered
-        raise InvalidInputError(
-            _(
-                "No Chinese (CJK) TrueType font was found, so the PDF cannot be printed. "
-                "Install one (for example WenQuanYi Zen Hei: fonts-wqy-zenhei, or Droid Sans "
-                "Fallback: fonts-droid-fallback; on Windows SimSun is built in) or set "
-                "CASEBOOK_CJK_FONT to the path of a .ttf/.ttc file."
-            )
-        )
-
+from casebook.pdf_fonts import LATIN_FONT
 
 # --- building blocks ------------------------------------------------------------------
 
@@ -171,7 +35,7 @@ def styles() -> dict[str, Any]:
     from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.styles import ParagraphStyle
 
-    font = register_cjk_font()
+    font = pdf_fonts.print_font().name
     base = ParagraphStyle("body", fontName=font, fontSize=11, leading=16, wordWrap="CJK")
     return {
         "title": ParagraphStyle(
@@ -204,11 +68,12 @@ def text(value: Any) -> str:
 
 def markup(value: Any) -> str:
     """Paragraph markup for plain text: escaped, with the characters the CJK font lacks
-    (often Latin letters and digits) switched to :data:`LATIN_FONT`."""
-    register_cjk_font()
+    (Droid Sans Fallback lacks Latin letters and digits) switched to :data:`LATIN_FONT`."""
+    plain = text(value)
+    font = pdf_fonts.want(plain)
     runs: list[tuple[bool, str]] = []
-    for char in text(value):
-        covered = ord(char) in _covered or char == "\n"
+    for char in plain:
+        covered = char == "\n" or font.covers(char)
         if runs and runs[-1][0] == covered:
             runs[-1] = (covered, runs[-1][1] + char)
         else:
@@ -301,7 +166,6 @@ def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
-    register_cjk_font()
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
 
@@ -322,7 +186,8 @@ def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str
         author=author,
         creator="Casebook",
     )
-    document.build(flowables, onFirstPage=number_page, onLaterPages=number_page)
+    with pdf_fonts.printing():
+        document.build(flowables, onFirstPage=number_page, onLaterPages=number_page)
     return target
 
 

@@ -1,4 +1,4 @@
-"""casebook.pdf: the CJK font, the building blocks and the finished documents."""
+"""casebook.pdf: the building blocks and the finished documents (fonts: test_pdf_fonts.py)."""
 
 from __future__ import annotations
 
@@ -7,40 +7,6 @@ import pytest
 from casebook import InvalidInputError, Report
 from casebook import pdf as casebook_pdf
 from tests.plugins.workflow_data import incident, missing_person, render_png
-
-
-@pytest.fixture
-def no_registered_font(monkeypatch):
-    """Forget the registered font for one test, so the search runs again."""
-    monkeypatch.setattr(casebook_pdf, "_registered", None)
-    monkeypatch.setattr(casebook_pdf, "_covered", frozenset())
-
-
-def test_a_cjk_font_is_found_on_this_machine():
-    assert casebook_pdf.register_cjk_font() == casebook_pdf.FONT_NAME
-    assert casebook_pdf.font_candidates()
-
-
-def test_no_cjk_font_fails_with_a_clear_message(no_registered_font, monkeypatch, tmp_path):
-    monkeypatch.setattr(casebook_pdf, "font_candidates", lambda: [])
-    with pytest.raises(InvalidInputError, match="CASEBOOK_CJK_FONT"):
-        casebook_pdf.report_pdf(Report("x", "报告", {"n": 1}), tmp_path / "x.pdf")
-    assert not (tmp_path / "x.pdf").exists()
-
-
-def test_fonts_without_chinese_or_truetype_outlines_are_skipped(
-    no_registered_font, monkeypatch, tmp_path
-):
-    latin_only = casebook_pdf.FontFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
-    missing = casebook_pdf.FontFile(str(tmp_path / "nowhere.ttf"))
-    monkeypatch.setattr(casebook_pdf, "font_candidates", lambda: [missing, latin_only])
-    with pytest.raises(InvalidInputError):
-        casebook_pdf.register_cjk_font()
-
-
-def test_explicit_font_comes_first(monkeypatch):
-    monkeypatch.setenv(casebook_pdf.FONT_ENV, "/somewhere/simsun.ttc#1")
-    assert casebook_pdf.font_candidates()[0] == casebook_pdf.FontFile("/somewhere/simsun.ttc", 1)
 
 
 def test_latin_runs_switch_font():
