@@ -63,10 +63,12 @@ from casebook.models import (
     SettingSpec,
     Task,
     TaskSpec,
+    Vocabulary,
 )
 from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
 from casebook.plugin_host import PluginHost, verify_signature
 from casebook.views import STATUS, Views, body_text, load_registers, winners
+from casebook.vocabulary import Glossary
 
 log = logging.getLogger("casebook")
 
@@ -1475,8 +1477,14 @@ class Notebook:
             found.append(alert)
         return found
 
-    def review(self, case_id: str | None = None, at: Any = None) -> list[ReviewResult]:
-        """Legal review of one case or all; each changed result is recorded as an op."""
+    def review(
+        self, case_id: str | None = None, at: Any = None, *, record: bool = True
+    ) -> list[ReviewResult]:
+        """Legal review of one case or all; each changed result is recorded as an op.
+
+        :param record: False only reads: the same results, nothing written (a screen that
+            shows the review, a report).
+        """
         try:
             moment = clock.parse_datetime(at) or clock.now()
         except ValueError as error:
@@ -1516,7 +1524,7 @@ class Notebook:
                         p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})
                     },
                 }
-                if stored.get(case.id) != canonical_json(payload):
+                if record and stored.get(case.id) != canonical_json(payload):
                     self._append("review.record", case.id, payload)
                 results.append(result)
         return results
@@ -1603,10 +1611,19 @@ class Notebook:
         )
 
     def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
-        """Write a built report as a PDF (Chinese included)."""
+        """Write a built report as a PDF (Chinese included), labelled from the vocabulary."""
         from casebook import pdf
 
-        return pdf.render_report(report, Path(path))
+        return pdf.render_report(report, Path(path), self.vocabulary())
+
+    def vocabulary(self) -> Glossary:
+        """The labels of every code the plugins declare (``register_vocabulary``) and of the
+        case types' enums, merged; the GUI and the PDFs read it."""
+        declared = []
+        for plugin, vocabulary in self.host.collect("register_vocabulary", Vocabulary):
+            vocabulary.plugin = vocabulary.plugin or plugin
+            declared.append(vocabulary)
+        return Glossary(declared, self.case_types())
 
     def documents(self, case_id: str | None = None) -> list[DocumentSpec]:
         """Printable documents, all or those for one case's type."""
