@@ -98,8 +98,8 @@ class Glossary:
     >>> glossary.role("daily_summary").report
     'daily'
 
-    When two sources label the same code, the first one (case types, then plugins in load
-    order) is kept.
+    When two sources label the same code, the first one (plugins in load order, then the
+    case types' ``x-enum-labels``) is kept.
     """
 
     def __init__(
@@ -111,10 +111,10 @@ class Glossary:
         self._enums: dict[str, dict[str, Label]] = {}
         self._key_enums: dict[str, str] = {}
         self._roles: dict[str, ReportRole] = {}
-        for schema in (case_types or {}).values():
-            self._add_schema(schema)
         for vocabulary in vocabularies:
             self._add(vocabulary)
+        for schema in (case_types or {}).values():
+            self._add_schema(schema)
 
     # -- building -------------------------------------------------------------------------
 
