@@ -295,6 +295,7 @@ def register_vocabulary() -> list[Vocabulary]:
                 "monthly_review": N_("Monthly review"),
                 "dna_sampling": N_("DNA sampling"),
             },
+            rules={"ledger_missing": N_("Ledger missing")},
             alert_kinds={
                 "investigation": N_("Investigation"),
                 "cluster": N_("Cluster"),

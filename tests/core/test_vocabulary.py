@@ -94,6 +94,7 @@ def test_built_in_plugins_label_their_codes_in_chinese(notebook, monkeypatch):
     assert glossary.label("task_kind", "supervision") == "一天一督"
     assert glossary.label("alert_kind", "cluster") == "聚集失踪"
     assert glossary.label("rule", "filing_overdue") == "立案超期"
+    assert glossary.label("rule", "ledger_missing") == "台账缺失"
     assert glossary.key_label("by_cause", "left_home") == "离家出走"
     assert glossary.key_label("by_group", "minor") == "未成年人"
     assert glossary.enum_label("satisfaction", "basically_satisfied") == "基本满意"
@@ -132,3 +133,35 @@ def test_a_read_only_review_writes_nothing(notebook):
     recorded = notebook.review(case.id)
     assert [r.to_dict() for r in read] == [r.to_dict() for r in recorded]
     assert len(notebook.history(case.id)) == before + 1
+
+
+def test_every_code_the_built_in_plugins_produce_has_a_label(notebook):
+    """On the demo notebook: every report key and nested code, task kind, alert kind and
+    review rule of the built-in plugins is declared, so nothing reaches a screen or a PDF as
+    a humanized key."""
+    from casebook.demo import load_demo
+
+    load_demo(notebook)
+    glossary = notebook.vocabulary()
+    enums = glossary.to_dict()["enums"]
+    key_enums = glossary.to_dict()["key_enums"]
+    unlabelled = []
+    for spec in notebook.reports():
+        report = notebook.build_report(spec.name)
+        for key, value in report.summary.items():
+            if not glossary.has("report_key", key):
+                unlabelled.append(f"{spec.name}: {key}")
+            if isinstance(value, dict) and key in key_enums:
+                unlabelled += [
+                    f"{spec.name}: {key}: {code}"
+                    for code in value
+                    if code not in enums[key_enums[key]]
+                ]
+    tasks = notebook.tasks(include_upcoming=True)
+    unlabelled += sorted({t.kind for t in tasks if not glossary.has("task_kind", t.kind)})
+    alerts = notebook.alerts()
+    unlabelled += sorted({a.kind for a in alerts if not glossary.has("alert_kind", a.kind)})
+    rules = {f.rule for r in notebook.review(record=False) for f in r.findings}
+    unlabelled += sorted(rule for rule in rules if not glossary.has("rule", rule))
+    assert tasks and alerts and rules
+    assert unlabelled == []
