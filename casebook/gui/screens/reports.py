@@ -13,7 +13,7 @@ from casebook.vocabulary import Glossary
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree
-from ..text import N_, _, format_value
+from ..text import N_, _, format_value, summary_label
 
 log = logging.getLogger(__name__)
 
@@ -251,16 +251,17 @@ class ReportsScreen(Screen):
         for column, (name, value) in enumerate(figures):
             cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 4))
             cell.grid(row=column // 7, column=column % 7, sticky="w")
-            ttk.Label(cell, text=glossary.label("report_key", name), bootstyle="secondary").pack(
-                anchor="w"
-            )
+            ttk.Label(
+                cell, text=summary_label(report.labels, name, glossary), bootstyle="secondary"
+            ).pack(anchor="w")
             ttk.Label(
                 cell, text=format_figure(name, value), font=("TkDefaultFont", 14, "bold")
             ).pack(anchor="w")
         for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
             ttk.Label(
                 self.summary_frame,
-                text=f"{glossary.label('report_key', name)}: {format_detail(name, value, glossary)}",
+                text=f"{summary_label(report.labels, name, glossary)}: "
+                f"{format_detail(name, value, glossary)}",
                 wraplength=1000,
                 justify="left",
             ).grid(row=row, column=0, columnspan=7, sticky="w")

@@ -21,6 +21,7 @@ from ..text import (
     format_when,
     kind_label,
     severity_label,
+    summary_label,
     task_status_label,
 )
 
@@ -225,7 +226,8 @@ class TodayScreen(Screen):
         # Lists (such as the alert messages) are shown in full elsewhere on this page.
         figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, list | dict)]
         for row, (name, value) in enumerate(figures):
-            ttk.Label(self.summary_frame, text=self.glossary.label("report_key", name)).grid(
+            label = summary_label(report.labels, name, self.glossary)
+            ttk.Label(self.summary_frame, text=label).grid(
                 row=row, column=0, sticky="w", padx=(0, 16)
             )
             ttk.Label(
