@@ -24,13 +24,15 @@ import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
 from casebook.models import Report
-from casebook.vocabulary import Glossary
+
+if TYPE_CHECKING:
+    from casebook.vocabulary import Glossary
 
 FONT_NAME = "CasebookCJK"
 FONT_ENV = "CASEBOOK_CJK_FONT"
