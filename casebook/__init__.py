@@ -33,9 +33,11 @@ from casebook.models import (
     SettingSpec,
     Task,
     TaskSpec,
+    Vocabulary,
 )
 from casebook.notebook import STATUSES, Notebook
 from casebook.plugin_host import API_VERSION
+from casebook.vocabulary import Glossary, ReportRole
 
 __version__ = "0.1.0"
 
@@ -54,6 +56,7 @@ __all__ = [
     "DocumentSpec",
     "Entry",
     "Finding",
+    "Glossary",
     "IntegrityError",
     "InvalidInputError",
     "NotFoundError",
@@ -63,10 +66,12 @@ __all__ = [
     "PluginInfo",
     "Problem",
     "Report",
+    "ReportRole",
     "ReportSpec",
     "ReviewResult",
     "SettingSpec",
     "Task",
     "TaskSpec",
+    "Vocabulary",
     "hookimpl",
 ]

@@ -194,3 +194,26 @@ def review_case(notebook: Notebook, case: Case, at: datetime) -> list[Finding]:
     :param at: the moment to evaluate (aware datetime).
     :returns: a list of :class:`~casebook.models.Finding`; all results are collected.
     """
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary
+# ---------------------------------------------------------------------------------------
+
+if TYPE_CHECKING:
+    from casebook.models import Vocabulary
+
+
+@hookspec
+def register_vocabulary() -> list[Vocabulary]:
+    """What this plugin's codes are called: report keys, task and alert kinds, review rules,
+    data fields, enum codes, and the roles of its reports (e.g. the daily summary).
+
+    Unlike the other hooks it takes no argument: a vocabulary is static, declared once and
+    translated when shown. The GUI and the PDFs read the merged result
+    (``notebook.vocabulary()``, a :class:`~casebook.vocabulary.Glossary`) instead of knowing
+    any plugin's report, key, kind or code by name.
+
+    :param: none.
+    :returns: a list of :class:`~casebook.models.Vocabulary`; all results are collected.
+    """

@@ -113,3 +113,9 @@ def gettext_for(domain: str, localedir: Path | None = None):
 
 
 _ = gettext_for("casebook")
+
+
+def N_(message: str) -> str:
+    """Mark a string for translation without translating it yet: it is a msgid, translated
+    later by whoever shows it (e.g. a :class:`~casebook.models.Vocabulary` label)."""
+    return message

@@ -304,3 +304,49 @@ class Alarm(_Plain):
     at: str
     detail: dict[str, Any] = field(default_factory=dict)
     acknowledged: bool = False
+
+
+# --- vocabulary -----------------------------------------------------------------------
+
+
+def _same(message: str) -> str:
+    return message
+
+
+@dataclass
+class Vocabulary:
+    """What a plugin's codes are called (returned by ``register_vocabulary``).
+
+    Labels are source strings (English msgids) that ``translate`` turns into the current
+    language when they are shown, so a language switch needs no new declaration. A plugin
+    passes its catalog's ``_`` (``casebook.i18n.gettext_for``); without one, labels are
+    shown as written.
+
+    :param report_keys: summary keys of the plugin's reports (``"points_by_officer"``).
+    :param task_kinds: kinds of the tasks it schedules (``"callback"``).
+    :param alert_kinds: kinds of the alerts it raises (``"cluster"``).
+    :param entry_kinds: kinds of timeline entries other than completed tasks (which take
+        the task kind's label).
+    :param rules: rule ids of its review findings (``"filing_overdue"``).
+    :param fields: keys of structured data it records, such as a task outcome
+        (``"satisfaction"``).
+    :param enums: enum name -> code -> label, for codes it reports (``{"cause":
+        {"left_home": "Left home"}}``). A case type's ``x-enum-labels`` need not be repeated:
+        they are read under the field's name.
+    :param key_enums: report key -> the enum whose codes it holds as keys
+        (``{"by_cause": "cause"}``).
+    :param roles: what a report is for -> ``"report"`` or ``"report:summary_key"`` (see
+        :data:`casebook.vocabulary.ROLES`), so a screen finds it without knowing its name.
+    """
+
+    report_keys: dict[str, str] = field(default_factory=dict)
+    task_kinds: dict[str, str] = field(default_factory=dict)
+    alert_kinds: dict[str, str] = field(default_factory=dict)
+    entry_kinds: dict[str, str] = field(default_factory=dict)
+    rules: dict[str, str] = field(default_factory=dict)
+    fields: dict[str, str] = field(default_factory=dict)
+    enums: dict[str, dict[str, str]] = field(default_factory=dict)
+    key_enums: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, str] = field(default_factory=dict)
+    translate: Any = _same
+    plugin: str = ""

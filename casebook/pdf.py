@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from casebook import pdf_fonts
@@ -25,6 +25,9 @@ from casebook.errors import InvalidInputError
 from casebook.i18n import _
 from casebook.models import Report
 from casebook.pdf_fonts import LATIN_FONT
+
+if TYPE_CHECKING:
+    from casebook.vocabulary import Glossary
 
 # --- building blocks ------------------------------------------------------------------
 
@@ -337,7 +340,22 @@ def notice_pdf(
     return build_pdf(path, flowables, title=title)
 
 
-def render_report(report: Report, path: str | Path) -> Path:
-    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf` with the
-    report's own translated labels."""
-    return report_pdf(report, path, labels=report.labels)
+def render_report(report: Report, path: str | Path, glossary: Glossary | None = None) -> Path:
+    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf` labelled from
+    the plugins' vocabulary (``notebook.vocabulary()``); the report's own ``labels`` win."""
+    return report_pdf(report, path, labels={**summary_labels(report, glossary), **report.labels})
+
+
+def summary_labels(report: Report, glossary: Glossary | None) -> dict[str, str]:
+    """The display label of every summary key of ``report``, and of the keys of its nested
+    tables (a cause under ``by_cause``), from the vocabulary."""
+    if glossary is None:
+        return {}
+    labels: dict[str, str] = {}
+    for name, value in report.summary.items():
+        if isinstance(value, dict):
+            for key in value:
+                labels.setdefault(str(key), glossary.key_label(name, key))
+    for name in report.summary:
+        labels[str(name)] = glossary.label("report_key", name)
+    return labels

@@ -9,8 +9,9 @@ from typing import Any
 from casebook import clock
 from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
-from casebook.models import DocumentSpec, Report, ReportSpec
+from casebook.models import DocumentSpec, Report, ReportSpec, Vocabulary
 from casebook.queries import Queries
+from casebook.vocabulary import Glossary
 
 
 class Reports:
@@ -65,7 +66,16 @@ class Reports:
         """Write a built report as a PDF (Chinese included)."""
         from casebook import pdf
 
-        return pdf.render_report(report, Path(path))
+        return pdf.render_report(report, Path(path), self.vocabulary())
+
+    def vocabulary(self) -> Glossary:
+        """The labels of every code the plugins declare (``register_vocabulary``) and of the
+        case types' enums, merged; the GUI and the PDFs read it."""
+        declared = []
+        for plugin, vocabulary in self.host.collect("register_vocabulary", Vocabulary):
+            vocabulary.plugin = vocabulary.plugin or plugin
+            declared.append(vocabulary)
+        return Glossary(declared, self._notebook.case_types())
 
     def documents(self, case_id: str | None = None) -> list[DocumentSpec]:
         """Printable documents, all or those for one case's type."""

@@ -47,8 +47,14 @@ class Review:
             found.append(alert)
         return found
 
-    def review(self, case_id: str | None = None, at: Any = None) -> list[ReviewResult]:
-        """Legal review of one case or all; each changed result is recorded as an op."""
+    def review(
+        self, case_id: str | None = None, at: Any = None, *, record: bool = True
+    ) -> list[ReviewResult]:
+        """Legal review of one case or all; each changed result is recorded as an op.
+
+        :param record: False only reads: the same results, nothing written (a screen that
+            shows the review, a report).
+        """
         try:
             moment = clock.parse_datetime(at) or clock.now()
         except ValueError as error:
@@ -90,7 +96,7 @@ class Review:
                         p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})
                     },
                 }
-                if stored.get(case.id) != canonical_json(payload):
+                if record and stored.get(case.id) != canonical_json(payload):
                     self.journal.append("review.record", case.id, payload)
                 results.append(result)
         return results

@@ -11,11 +11,11 @@ from .screen import clear_tree, make_tree
 from .text import _, format_when
 
 if TYPE_CHECKING:
-    from .app import CasebookApp
+    from .context import AppContext
 
 
 class AlarmDialog(Dialog):
-    def __init__(self, app: CasebookApp) -> None:
+    def __init__(self, app: AppContext) -> None:
         super().__init__(app, _("Alarms"), size=(820, 420))
         frame, self.tree = make_tree(
             self.body,
@@ -37,7 +37,7 @@ class AlarmDialog(Dialog):
         self.refresh()
 
     @classmethod
-    def open(cls, app: CasebookApp) -> AlarmDialog:
+    def open(cls, app: AppContext) -> AlarmDialog:
         return cls(app)
 
     def refresh(self) -> None:

@@ -1,7 +1,8 @@
 """The application: one root window that shows the wizard, the unlock screen or the shell.
 
 The app owns the open :class:`~casebook.Notebook`, the background jobs, the idle lock and
-the notice bar. Screens ask the app for these; none of them holds a rule of its own.
+the notice bar. Screens and dialogs see it only through :class:`.context.AppContext`; none
+of them holds a rule of its own.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from .worker import BackgroundJobs
 
 if TYPE_CHECKING:
     from casebook.notebook import Notebook
+    from casebook.vocabulary import Glossary
 
     from .shell import MainShell
 
@@ -131,6 +133,37 @@ class CasebookApp:
         self.root.title(_("Casebook") + f" — {self.officer_text()}")
         self.shell.show_page(page)
         return self.shell
+
+    # -- the screens' context (see context.AppContext) ------------------------------------
+
+    def vocabulary(self) -> Glossary:
+        if self.nb is None:
+            from casebook.vocabulary import Glossary
+
+            return Glossary()
+        return self.nb.vocabulary()
+
+    def open_case(self, case_id: str | None = None, *, case_type: str | None = None) -> Any:
+        if self.shell is None:
+            return None
+        return self.shell.open_case(case_id, case_type=case_type)
+
+    def show_page(self, name: str) -> Any:
+        return self.shell.show_page(name) if self.shell is not None else None
+
+    def refresh_page(self) -> None:
+        if self.shell is not None:
+            self.shell.refresh_page()
+
+    def rebuild(self, page: str) -> None:
+        notice = (self.shell.notice.text, self.shell.notice.kind) if self.shell else ("", "")
+        shell = self.show_shell(page)
+        if notice[0]:
+            shell.notice.show(*notice)
+
+    def track_dialog(self, dialog: tk.Toplevel) -> None:
+        if self.shell is not None:
+            self.shell.track_dialog(dialog)
 
     def officer_text(self) -> str:
         officer = getattr(self.nb, "officer", None) or {}

@@ -14,13 +14,13 @@ from .screen import clear_tree, make_tree
 from .text import _, field_label, format_value, format_when
 
 if TYPE_CHECKING:
-    from .app import CasebookApp
+    from .context import AppContext
 
 
 class ConflictDialog(Dialog):
     """The open conflicts (of one case, or all), and the values of the selected one."""
 
-    def __init__(self, app: CasebookApp, case_id: str | None = None) -> None:
+    def __init__(self, app: AppContext, case_id: str | None = None) -> None:
         super().__init__(app, _("Conflicts"), size=(900, 520))
         self.case_id = case_id
         self.conflicts: list[Conflict] = []
@@ -29,7 +29,7 @@ class ConflictDialog(Dialog):
         self.refresh()
 
     @classmethod
-    def open(cls, app: CasebookApp, case_id: str | None = None) -> ConflictDialog:
+    def open(cls, app: AppContext, case_id: str | None = None) -> ConflictDialog:
         return cls(app, case_id)
 
     def create_widgets(self) -> None:
@@ -137,7 +137,6 @@ class ConflictDialog(Dialog):
             "success",
         )
         self.app.changed()
-        if self.app.shell is not None:
-            self.app.shell.refresh_page()
+        self.app.refresh_page()
         if self.winfo_exists():
             self.refresh()

@@ -11,14 +11,14 @@ from typing import TYPE_CHECKING, Any
 import ttkbootstrap as ttk
 
 if TYPE_CHECKING:
-    from .app import CasebookApp
+    from .context import AppContext
 
 
 class Dialog(ttk.Toplevel):
     """A window over the main one, closed by the lock and by a language switch."""
 
     def __init__(
-        self, app: CasebookApp, title: str, size: tuple[int, int] = (640, 420), **kwargs: Any
+        self, app: AppContext, title: str, size: tuple[int, int] = (640, 420), **kwargs: Any
     ) -> None:
         super().__init__(title=title, size=size, transient=app.root, master=app.root, **kwargs)
         self.app = app
@@ -30,8 +30,7 @@ class Dialog(ttk.Toplevel):
         self.body.pack(fill="both", expand=True)
         self.message = ttk.Label(self.body, text="", bootstyle="danger", wraplength=size[0] - 40)
         self.bind("<Escape>", lambda _event: self.destroy())
-        if app.shell is not None:
-            app.shell.track_dialog(self)
+        app.track_dialog(self)
 
     def show_message(self, text: str, kind: str = "danger") -> None:
         self.message.configure(text=text, bootstyle=kind)

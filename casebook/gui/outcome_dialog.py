@@ -19,7 +19,7 @@ from .schema_form import SchemaForm
 from .text import _, format_when, kind_label
 
 if TYPE_CHECKING:
-    from .app import CasebookApp
+    from .context import AppContext
 
 #: a task without an outcome schema still gets a note of what was done
 COMMENT_ONLY_SCHEMA: dict[str, Any] = {
@@ -32,12 +32,13 @@ class OutcomeDialog(Dialog):
     """The outcome form of one task; ``on_done(entry)`` runs after it is recorded."""
 
     def __init__(
-        self, app: CasebookApp, task: Task, on_done: Callable[[Any], None] | None = None
+        self, app: AppContext, task: Task, on_done: Callable[[Any], None] | None = None
     ) -> None:
         super().__init__(app, _("Record outcome"), size=(620, 480))
         self.task = task
         self.on_done = on_done
-        heading = f"{kind_label(task.kind)} — {task.title or task.case_title}"
+        glossary = app.vocabulary()
+        heading = f"{kind_label(task.kind, glossary)} — {task.title or task.case_title}"
         ttk.Label(self.body, text=heading, font=("TkHeadingFont", 12, "bold"), wraplength=580).pack(
             anchor="w"
         )
@@ -48,7 +49,9 @@ class OutcomeDialog(Dialog):
             ),
             bootstyle="secondary",
         ).pack(anchor="w", pady=(0, 10))
-        self.form = SchemaForm(self.body, task.outcome_schema or COMMENT_ONLY_SCHEMA)
+        self.form = SchemaForm(
+            self.body, task.outcome_schema or COMMENT_ONLY_SCHEMA, glossary=glossary
+        )
         self.form.pack(fill="both", expand=True)
         buttons = ttk.Frame(self.body)
         buttons.pack(fill="x", side="bottom", pady=(10, 0))

@@ -16,6 +16,7 @@ import ttkbootstrap as ttk
 
 from casebook.clock import parse_datetime
 from casebook.models import Problem
+from casebook.vocabulary import Glossary
 
 from .text import _, enum_label, field_label
 
@@ -60,11 +61,13 @@ class FieldInput:
         schema: dict,
         *,
         required: bool = False,
+        glossary: Glossary | None = None,
     ) -> None:
         self.name = name
         self.prop = prop
         self.schema = schema
         self.required = required
+        self.glossary = glossary
         self.widget = self.create_widget(master)
 
     def create_widget(self, master: tk.Misc) -> tk.Widget:
@@ -122,7 +125,8 @@ class EnumInput(FieldInput):
     def create_widget(self, master: tk.Misc) -> tk.Widget:
         self.values = enum_values(self.prop) or []
         self.labels = [
-            enum_label(self.prop, v, schema=self.schema, name=self.name) for v in self.values
+            enum_label(self.prop, v, schema=self.schema, name=self.name, glossary=self.glossary)
+            for v in self.values
         ]
         self.var = tk.StringVar(master)
         return ttk.Combobox(
@@ -238,7 +242,9 @@ class EnumListInput(FieldInput):
         for index, value in enumerate(self.values):
             var = tk.BooleanVar(frame, value=False)
             self.vars.append(var)
-            label = enum_label(self.prop, value, schema=self.schema, name=self.name)
+            label = enum_label(
+                self.prop, value, schema=self.schema, name=self.name, glossary=self.glossary
+            )
             ttk.Checkbutton(frame, text=label, variable=var).grid(
                 row=index // 4, column=index % 4, sticky="w", padx=(0, 10)
             )
@@ -319,6 +325,7 @@ class SchemaForm(ttk.Frame):
 
     :param schema: the case type's schema (``properties``, ``required``, ``x-labels``).
     :param values: the current field values, if any.
+    :param glossary: the plugins' vocabulary, for fields and codes the schema does not label.
     """
 
     def __init__(
@@ -326,10 +333,13 @@ class SchemaForm(ttk.Frame):
         master: tk.Misc,
         schema: dict[str, Any],
         values: dict[str, Any] | None = None,
+        *,
+        glossary: Glossary | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(master, **kwargs)
         self.schema = schema or {}
+        self.glossary = glossary
         self.inputs: dict[str, FieldInput] = {}
         self.error_labels: dict[str, ttk.Label] = {}
         self.original: dict[str, Any] = dict(values or {})
@@ -353,12 +363,14 @@ class SchemaForm(ttk.Frame):
         row = 1
         for name in self.field_names():
             prop = properties[name] if isinstance(properties[name], dict) else {}
-            label = field_label(self.schema, name) + (" *" if name in required else "")
+            label = field_label(self.schema, name, self.glossary) + (
+                " *" if name in required else ""
+            )
             ttk.Label(self, text=label).grid(
                 row=row, column=0, sticky="nw", padx=(0, 12), pady=(6, 0)
             )
             field_input = input_class(prop)(
-                self, name, prop, self.schema, required=name in required
+                self, name, prop, self.schema, required=name in required, glossary=self.glossary
             )
             field_input.widget.grid(row=row, column=1, sticky="we", pady=(4, 0))
             if prop.get("readOnly"):

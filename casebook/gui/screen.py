@@ -10,7 +10,7 @@ import ttkbootstrap as ttk
 if TYPE_CHECKING:
     from casebook.notebook import Notebook
 
-    from .app import CasebookApp
+    from .context import AppContext
 
 
 class Screen(ttk.Frame):
@@ -20,7 +20,7 @@ class Screen(ttk.Frame):
     #: the msgid of the page title (translated when shown)
     title = ""
 
-    def __init__(self, master: tk.Misc, app: CasebookApp, **kwargs: Any) -> None:
+    def __init__(self, master: tk.Misc, app: AppContext, **kwargs: Any) -> None:
         super().__init__(master, padding=10, **kwargs)
         self.app = app
         self.create_widgets()

@@ -12,6 +12,7 @@ from typing import Any
 
 from casebook.clock import parse_datetime
 from casebook.i18n import gettext_for, language
+from casebook.vocabulary import Glossary, humanize
 
 _ = gettext_for("casebook-gui")
 
@@ -33,26 +34,23 @@ STATUS_MSGIDS = {
     "closed": N_("Closed"),
 }
 
+#: the entry kinds the core itself writes or offers; every other kind (a task's, an alert's)
+#: is labelled by the plugins' vocabulary (``notebook.vocabulary()``).
 KIND_MSGIDS = {
     "note": N_("Note"),
     "action": N_("Action"),
     "ledger": N_("Ledger"),
-    "callback": N_("Callback"),
     "finding": N_("Review finding"),
     "review": N_("Review"),
     "status": N_("Status change"),
     "rectification": N_("Rectification"),
-    "supervision": N_("Daily supervision"),
-    "report": N_("3-day report"),
-    "analysis": N_("7-day analysis"),
-    "investigation": N_("Investigation"),
-    "cluster": N_("Cluster"),
-    "urgent": N_("Urgent"),
-    "monthly_review": N_("Monthly review"),
-    "dna_sampling": N_("DNA sampling"),
-    "diversion_feedback": N_("Diversion feedback"),
-    "follow_up": N_("Follow-up"),
     "attachment": N_("Attachment"),
+}
+
+#: data the core stores with every task outcome
+DATA_MSGIDS = {
+    "task_title": N_("Task"),
+    "due_at": N_("Due"),
 }
 
 TASK_STATUS_MSGIDS = {
@@ -91,10 +89,24 @@ def status_label(status: str) -> str:
     return _(msgid) if msgid else status
 
 
-def kind_label(kind: str) -> str:
-    """The display name of an entry or task kind."""
+def kind_label(kind: str, glossary: Glossary | None = None) -> str:
+    """The display name of an entry, task or alert kind: the core's own kinds here, every
+    other from the plugins' vocabulary."""
     msgid = KIND_MSGIDS.get(kind)
-    return _(msgid) if msgid else humanize(kind)
+    if msgid:
+        return _(msgid)
+    return glossary.label("entry_kind", kind) if glossary is not None else humanize(kind)
+
+
+def summary_label(labels: dict[str, str], key: Any, glossary: Glossary) -> str:
+    """The label of a report's summary key: the report's own ``labels`` first (as the PDF
+    does), then the plugins' vocabulary."""
+    return labels.get(str(key)) or glossary.label("report_key", key)
+
+
+def alert_kind_label(kind: str, glossary: Glossary | None = None) -> str:
+    """The display name of an alert kind, from the plugins' vocabulary."""
+    return glossary.label("alert_kind", kind) if glossary is not None else humanize(kind)
 
 
 def task_status_label(status: str) -> str:
@@ -105,12 +117,6 @@ def task_status_label(status: str) -> str:
 def severity_label(severity: str) -> str:
     msgid = SEVERITY_MSGIDS.get(severity)
     return _(msgid) if msgid else humanize(severity)
-
-
-def humanize(name: str) -> str:
-    """``left_home`` -> ``Left home``: the fallback when nothing names a value."""
-    text = str(name).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
 
 
 def localized(labels: Any) -> str | None:
@@ -127,17 +133,18 @@ def localized(labels: Any) -> str | None:
 def type_label(case_type: str, schema: dict[str, Any] | None) -> str:
     """The display name of a case type: the schema's ``x-type-labels``
     (``{"zh_CN": "失踪人员", "en": "Missing person"}``), else its ``title`` (or the
-    humanized type name) looked up in the GUI catalog."""
+    humanized type name)."""
     schema = schema or {}
     label = localized(schema.get("x-type-labels"))
     if label:
         return label
-    return _(str(schema.get("title") or humanize(case_type)))
+    return str(schema.get("title") or humanize(case_type))
 
 
-def field_label(schema: dict[str, Any] | None, name: str) -> str:
+def field_label(schema: dict[str, Any] | None, name: str, glossary: Glossary | None = None) -> str:
     """The label of a field: the property's own ``x-labels``, then the schema-wide
-    ``x-labels`` (``{"zh_CN": {field: label}}``), then its ``title``, then its name."""
+    ``x-labels`` (``{"zh_CN": {field: label}}``), then its ``title``, then the plugins'
+    vocabulary (a task outcome's ``satisfaction``), then its name."""
     schema = schema or {}
     prop = (schema.get("properties") or {}).get(name) or {}
     label = localized(prop.get("x-labels"))
@@ -150,17 +157,23 @@ def field_label(schema: dict[str, Any] | None, name: str) -> str:
         if isinstance(mapping, dict) and isinstance(mapping.get(name), str):
             return mapping[name]
     if prop.get("title"):
-        return _(str(prop["title"]))
-    return _(humanize(name))
+        return str(prop["title"])
+    return glossary.label("field", name) if glossary is not None else humanize(name)
 
 
 def enum_label(
-    prop: dict[str, Any], value: Any, *, schema: dict[str, Any] | None = None, name: str = ""
+    prop: dict[str, Any],
+    value: Any,
+    *,
+    schema: dict[str, Any] | None = None,
+    name: str = "",
+    glossary: Glossary | None = None,
 ) -> str:
     """The label of one enum value, from ``x-enum-labels`` when the schema has them.
 
     Accepted shapes: ``{"zh_CN": {value: label}, "en": {...}}`` on the property, or the same
-    keyed by field name on the schema. Without one, the GUI's own catalog is tried.
+    keyed by field name on the schema. Without one, the plugins' vocabulary is asked (the
+    enum named like the field, then any code of that name).
     """
     sources = [prop.get("x-enum-labels")]
     if isinstance(prop.get("items"), dict):
@@ -180,8 +193,9 @@ def enum_label(
                 return str(mapping[str(value)])
     if value is None or value == "":
         return ""
-    translated = _(humanize(value))
-    return translated
+    if glossary is not None:
+        return glossary.enum_label(name, value)
+    return humanize(value)
 
 
 def format_when(value: str | datetime | None) -> str:
@@ -225,15 +239,22 @@ def format_value(value: Any) -> str:
     return str(value)
 
 
-def format_data(data: dict[str, Any]) -> str:
-    """An entry's structured data (a callback outcome...) as one translated line."""
+def format_data(data: dict[str, Any], glossary: Glossary | None = None) -> str:
+    """An entry's structured data (a callback outcome...) as one translated line: keys and
+    enum codes labelled by the plugins' vocabulary."""
     parts = []
     for key, value in data.items():
         if isinstance(value, str) and value.isascii() and value.replace("_", "").isalpha():
-            shown = _(humanize(value))  # an enum value such as "basically_satisfied"
+            # an enum code such as "basically_satisfied"
+            shown = glossary.enum_label(key, value) if glossary is not None else humanize(value)
         elif isinstance(value, str) and len(value) >= 19 and value[4] == "-" and value[10] == "T":
             shown = format_when(value)  # an ISO 8601 time
         else:
             shown = format_value(value)
-        parts.append(f"{_(humanize(key))}: {shown}")
+        msgid = DATA_MSGIDS.get(key)
+        if msgid:
+            name = _(msgid)
+        else:
+            name = glossary.label("field", key) if glossary is not None else humanize(key)
+        parts.append(f"{name}: {shown}")
     return "; ".join(parts)

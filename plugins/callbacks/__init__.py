@@ -9,9 +9,17 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from casebook import DocumentSpec, Report, ReportSpec, SettingSpec, TaskSpec, hookimpl
+from casebook import (
+    DocumentSpec,
+    Report,
+    ReportSpec,
+    SettingSpec,
+    TaskSpec,
+    Vocabulary,
+    hookimpl,
+)
 from casebook.clock import now
-from casebook.i18n import gettext_for
+from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
 from .receipt import render_receipt
@@ -127,5 +135,52 @@ def register_documents(notebook: Any) -> list[DocumentSpec]:
             title=_("Case/event report receipt"),
             case_types=list(RECEIPT_CASE_TYPES),
             render=render_receipt,
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary: what the GUI and the PDFs call this plugin's codes
+# ---------------------------------------------------------------------------------------
+
+SATISFACTION_LABELS = {
+    "satisfied": N_("Satisfied"),
+    "basically_satisfied": N_("Basically satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}
+
+
+@hookimpl
+def register_vocabulary() -> list[Vocabulary]:
+    return [
+        Vocabulary(
+            task_kinds={"callback": N_("Callback"), "follow_up": N_("Follow-up")},
+            report_keys={
+                "callbacks_done": N_("Callbacks done"),
+                "reached": N_("Reached"),
+                "satisfied": N_("Satisfied"),
+                "basically_satisfied": N_("Basically satisfied"),
+                "dissatisfied": N_("Dissatisfied"),
+                "rate": N_("Rate"),
+                "satisfied_or_basically_rate": N_("Satisfied or basically satisfied rate"),
+                "dissatisfied_rate": N_("Dissatisfied rate"),
+                "handled_rate": N_("Handled rate"),
+                "due": N_("Due today"),
+                "done": N_("Done"),
+                "overdue": N_("Overdue"),
+                "overdue_more_than_a_day": N_("Overdue more than a day"),
+                "on_time_rate": N_("On-time rate"),
+            },
+            fields={
+                "reached": N_("Person reached"),
+                "handled": N_("Matter handled"),
+                "satisfaction": N_("Satisfaction"),
+                "comment": N_("Comment"),
+                "called_at": N_("Called at"),
+                "resolved": N_("Resolved"),
+                "action": N_("Action taken"),
+            },
+            enums={"satisfaction": dict(SATISFACTION_LABELS)},
+            translate=_,
         )
     ]

@@ -9,9 +9,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from casebook import Problem, Report, ReportSpec, SettingSpec, TaskSpec, hookimpl
+from casebook import Problem, Report, ReportSpec, SettingSpec, TaskSpec, Vocabulary, hookimpl
 from casebook.clock import now
-from casebook.i18n import gettext_for
+from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
 
@@ -105,4 +105,42 @@ def register_reports(notebook: Any) -> list[ReportSpec]:
             build=build_diversion,
             description=_("Diverted, completed by the agency, closure rate, feedback overdue."),
         ),
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary: what the GUI and the PDFs call this plugin's codes
+# ---------------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_vocabulary() -> list[Vocabulary]:
+    return [
+        Vocabulary(
+            task_kinds={rules.FEEDBACK_KIND: N_("Diversion feedback"), "callback": N_("Callback")},
+            report_keys={
+                "needing_onsite": N_("Needing on-site handling"),
+                "handled_by_patrol": N_("Handled by patrol"),
+                "patrol_share": N_("Patrol share"),
+                "closed_on_site": N_("Closed on site by patrol"),
+                "rate": N_("Rate"),
+                "closed_on_site_all": N_("Closed on site (all)"),
+                "rate_all": N_("Rate (all)"),
+                "diverted": N_("Diverted"),
+                "completed": N_("Completed"),
+                "pending": N_("Pending"),
+                "feedback_overdue": N_("Feedback overdue"),
+            },
+            fields={
+                "completed": N_("Completed"),
+                "feedback": N_("Feedback"),
+                "completed_at": N_("Completed at"),
+                "agency": N_("Agency"),
+                "reached": N_("Person reached"),
+                "handled": N_("Matter handled"),
+                "satisfaction": N_("Satisfaction"),
+                "comment": N_("Comment"),
+            },
+            translate=_,
+        )
     ]

@@ -11,9 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from casebook import Finding, Report, ReportSpec, SettingSpec, hookimpl
+from casebook import Finding, Report, ReportSpec, SettingSpec, Vocabulary, hookimpl
 from casebook.clock import now, parse_datetime
-from casebook.i18n import gettext_for
+from casebook.i18n import N_, gettext_for
 
 from . import points, rules
 
@@ -158,7 +158,10 @@ def build_review(notebook: Any, start: datetime | None, end: datetime | None) ->
             if decision in ("filed", "not_filed"):
                 filing["filings_reviewed"] += 1
                 filing[decision] += 1
-    results = [result for result in notebook.review(at=at) if result.case_id in selected]
+    # A report only reads: the review is computed, not recorded.
+    results = [
+        result for result in notebook.review(at=at, record=False) if result.case_id in selected
+    ]
     report = review_report(results, notebook.setting(PREFIX + "points_weights"))
     # Seed 004 counts the filing decisions reviewed (75) and those not filed (14).
     report.summary["filings_reviewed"] = filing["filings_reviewed"]
@@ -210,5 +213,48 @@ def register_reports(notebook: Any) -> list[ReportSpec]:
             title=_("Legal review: findings, rectification and points"),
             build=build_review,
             description=_("Findings, rectified, rectification rate, points by officer and unit."),
+        )
+    ]
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary: what the GUI and the PDFs call this plugin's codes
+# ---------------------------------------------------------------------------------------
+
+RULE_LABELS = {
+    "missing_elements": N_("Missing elements"),
+    "no_receipt": N_("No receipt"),
+    "acceptance_overdue": N_("Acceptance overdue"),
+    "filing_overdue": N_("Filing overdue"),
+    "callback_missed": N_("Callback missed"),
+    "not_accepted_without_reason": N_("Not accepted without reason"),
+    "not_filed_without_reason": N_("Not filed without reason"),
+    "not_truthfully_registered": N_("Not truthfully registered"),
+    "evidence_missing": N_("Evidence missing"),
+    "footage_missing": N_("Footage missing"),
+}
+
+
+@hookimpl
+def register_vocabulary() -> list[Vocabulary]:
+    return [
+        Vocabulary(
+            rules=dict(RULE_LABELS),
+            report_keys={
+                "cases_reviewed": N_("Cases reviewed"),
+                "cases_with_findings": N_("Cases with findings"),
+                "findings": N_("Findings"),
+                "rectified": N_("Rectified"),
+                "open": N_("Open"),
+                "rectification_rate": N_("Rectification rate"),
+                "average_score": N_("Average score"),
+                "by_rule": N_("Findings by rule"),
+                "points_by_officer": N_("Points by officer"),
+                "points_by_unit": N_("Points by unit"),
+                "filings_reviewed": N_("Filing decisions reviewed"),
+                "not_filed": N_("Not filed"),
+            },
+            roles={"review": "review", "officer_points": "review:points_by_officer"},
+            translate=_,
         )
     ]

@@ -20,10 +20,11 @@ from casebook import (
     ReportSpec,
     SettingSpec,
     TaskSpec,
+    Vocabulary,
     hookimpl,
 )
 from casebook.clock import format_datetime, now, parse_datetime
-from casebook.i18n import gettext_for
+from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
 from .notice import render_notice
@@ -273,3 +274,61 @@ def register_commands(cli: Any) -> None:
             click.echo("  ! " + message)
         for row in report.rows:
             click.echo("  " + " | ".join(str(cell) for cell in row))
+
+
+# ---------------------------------------------------------------------------------------
+# Vocabulary: what the GUI and the PDFs call this plugin's codes
+# ---------------------------------------------------------------------------------------
+
+
+@hookimpl
+def register_vocabulary() -> list[Vocabulary]:
+    # Causes, vulnerable groups, risk... are labelled by the case type's x-enum-labels.
+    return [
+        Vocabulary(
+            task_kinds={
+                "callback": N_("Callback"),
+                "ledger": N_("Ledger"),
+                "supervision": N_("Daily supervision"),
+                "report": N_("3-day report"),
+                "analysis": N_("7-day analysis"),
+                "monthly_review": N_("Monthly review"),
+                "dna_sampling": N_("DNA sampling"),
+            },
+            rules={"ledger_missing": N_("Ledger missing")},
+            alert_kinds={
+                "investigation": N_("Investigation"),
+                "cluster": N_("Cluster"),
+                "urgent": N_("Urgent case"),
+            },
+            report_keys={
+                "reported": N_("Reported"),
+                "found": N_("Found"),
+                "rate": N_("Rate"),
+                "found_within_24h": N_("Found within 24h"),
+                "share_within_24h": N_("Share within 24h"),
+                "unresolved": N_("Unresolved"),
+                "by_group": N_("By vulnerable group"),
+                "by_year": N_("By year"),
+                "by_cause": N_("By cause"),
+                "date": N_("Date"),
+                "new": N_("New"),
+                "due_today": N_("Due today"),
+                "overdue": N_("Overdue"),
+                "alerts": N_("Alerts"),
+                "alert_messages": N_("Alert messages"),
+            },
+            fields={
+                "note": N_("Note"),
+                "measure": N_("Measure"),
+                "round": N_("Round"),
+                "reached": N_("Person reached"),
+                "handled": N_("Matter handled"),
+                "satisfaction": N_("Satisfaction"),
+                "comment": N_("Comment"),
+            },
+            key_enums={"by_group": "vulnerable", "by_cause": "cause"},
+            roles={"daily_summary": "daily"},
+            translate=_,
+        )
+    ]

@@ -271,6 +271,37 @@ def test_hook_review_case(notebook, recorder):
     assert again.score == 100 and again.findings[0].rectified
 
 
+def test_hook_register_vocabulary(notebook, monkeypatch):
+    from casebook import Vocabulary, i18n
+
+    class Lexicon:
+        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [1]}
+
+        @hookimpl
+        def register_vocabulary(self):
+            catalog = {"zh_CN": {"Lost items": "失物数", "Item returned": "归还失物"}}
+            return [
+                Vocabulary(
+                    report_keys={"lost_count": "Lost items"},
+                    task_kinds={"return_item": "Item returned"},
+                    roles={"daily_summary": "lost_daily"},
+                    translate=lambda message: catalog.get(i18n.language(), {}).get(
+                        message, message
+                    ),
+                )
+            ]
+
+    notebook.register_plugin("lexicon", Lexicon())
+    glossary = notebook.vocabulary()
+    monkeypatch.setenv("CASEBOOK_LANG", "zh_CN")
+    assert glossary.label("report_key", "lost_count") == "失物数"
+    assert glossary.label("entry_kind", "return_item") == "归还失物"  # a completed task's entry
+    monkeypatch.setenv("CASEBOOK_LANG", "en")
+    assert glossary.label("report_key", "lost_count") == "Lost items"
+    assert glossary.role("daily_summary").report == "lost_daily"
+    assert glossary.role("daily_summary").plugin == "lexicon"
+
+
 # -- the checks that keep specs, docs and tests together --------------------------------
 
 
@@ -297,7 +328,7 @@ def test_every_hook_spec_is_typed_and_documented():
     for name in hook_names():
         spec = getattr(hookspecs, name)
         doc = spec.__doc__ or ""
-        assert ":param" in doc, f"{name} documents no parameter"
+        assert ":param" in doc, f"{name} documents no parameter (or says ':param: none.')"
         if (
             name.startswith("register_")
             and name != "register_commands"

@@ -41,3 +41,11 @@ def test_placeholders_survive_translation():
 
     for msgid, msgstr in catalog.items():
         assert set(re.findall(r"{\w+}", msgid)) == set(re.findall(r"{\w+}", msgstr)), msgid
+
+
+def test_the_catalog_holds_only_the_guis_own_words():
+    """Plugin words (report keys, kinds, codes) come from the plugins' vocabulary: a msgid no
+    GUI code marks is one the GUI would look up by a plugin's name."""
+    catalog = parse_po(CATALOG.read_text(encoding="utf-8"))
+    unused = sorted(set(catalog) - set(marked_strings()))
+    assert not unused, f"remove from {CATALOG.name} (or label them in a plugin): {unused}"

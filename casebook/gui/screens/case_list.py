@@ -66,7 +66,7 @@ class CaseListScreen(Screen):
             bar,
             text=_("New case"),
             bootstyle="success",
-            command=lambda: self.app.shell.open_case(None),
+            command=lambda: self.app.open_case(None),
         ).pack(side="right")
         self.search_entry = ttk.Entry(bar, textvariable=self.query, width=40)
         self.search_entry.pack(side="right", padx=8)
@@ -337,5 +337,5 @@ class CaseListScreen(Screen):
 
     def on_open(self) -> None:
         selection = self.tree.selection()
-        if selection and self.app.shell is not None:
-            self.app.shell.open_case(selection[0])
+        if selection:
+            self.app.open_case(selection[0])

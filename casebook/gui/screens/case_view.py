@@ -24,7 +24,7 @@ from ..screen import clear_tree, make_tree
 from ..text import STATUSES, _, format_data, format_when, kind_label, status_label, type_label
 
 if TYPE_CHECKING:
-    from ..app import CasebookApp
+    from ..context import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class CaseView(ttk.Frame):
     def __init__(
         self,
         master: tk.Misc,
-        app: CasebookApp,
+        app: AppContext,
         *,
         case_id: str | None = None,
         case_type: str | None = None,
@@ -83,6 +83,7 @@ class CaseView(ttk.Frame):
         self.case_id = case_id
         self.case: Case | None = None
         self.schemas: dict[str, dict[str, Any]] = app.guarded(self.nb.case_types) or {}
+        self.glossary = app.vocabulary()
         self.case_type = case_type or (next(iter(self.schemas), None))
         self.preview_image: Any = None
         self.attachment_ids: list[str] = []
@@ -119,7 +120,7 @@ class CaseView(ttk.Frame):
             header,
             text="‹ " + _("Cases"),
             bootstyle="link",
-            command=lambda: self.app.shell.show_page("cases"),
+            command=lambda: self.app.show_page("cases"),
         ).pack(side="left")
         if self.case is None:
             ttk.Label(header, text=_("New case"), font=("TkHeadingFont", 16, "bold")).pack(
@@ -227,7 +228,7 @@ class CaseView(ttk.Frame):
             ).pack(anchor="w")
             return
         values = self.case.fields if self.case is not None else {}
-        self.form = SchemaForm(self.details, self.schema(), values)
+        self.form = SchemaForm(self.details, self.schema(), values, glossary=self.glossary)
         self.form.pack(fill="both", expand=True, padx=(0, 16))
 
     def create_timeline_tab(self) -> None:
@@ -276,7 +277,7 @@ class CaseView(ttk.Frame):
             }
             text = entry.text
             if data:
-                details = format_data(data)
+                details = format_data(data, self.glossary)
                 text = f"{text}  [{details}]" if text else details
             marks = []
             if entry.version > 1:
@@ -293,7 +294,7 @@ class CaseView(ttk.Frame):
                     tags,
                     (
                         format_when(entry.created_at),
-                        kind_label(entry.kind),
+                        kind_label(entry.kind, self.glossary),
                         entry.author,
                         text.replace("\n", " "),
                         " ".join(marks),

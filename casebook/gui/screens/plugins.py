@@ -158,7 +158,4 @@ class PluginsScreen(Screen):
 
     def rebuild_shell(self) -> None:
         """A plugin changed: rebuild the window so its pages and panels appear or go."""
-        notice = (self.app.shell.notice.text, self.app.shell.notice.kind)
-        shell = self.app.show_shell("plugins")
-        if notice[0]:
-            shell.notice.show(*notice)
+        self.app.rebuild("plugins")

@@ -9,10 +9,11 @@ from typing import Any
 import ttkbootstrap as ttk
 
 from casebook.models import Report, ReportSpec
+from casebook.vocabulary import Glossary
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree
-from ..text import N_, _, format_value, humanize
+from ..text import N_, _, format_value, summary_label
 
 log = logging.getLogger(__name__)
 
@@ -25,6 +26,26 @@ def is_rate(name: Any, value: Any) -> bool:
 
 def format_figure(name: Any, value: Any) -> str:
     return f"{value:.1%}" if is_rate(name, value) else format_value(value)
+
+
+def format_detail(name: Any, value: Any, glossary: Glossary) -> str:
+    """A nested summary figure (``by_cause``, ``by_group``) as one line, every key labelled
+    by the vocabulary: a cause under ``by_cause``, a figure inside a group's counts."""
+    if isinstance(value, dict):
+        parts = []
+        for key, item in value.items():
+            if isinstance(item, dict):
+                shown = ", ".join(
+                    f"{glossary.label('report_key', k)} {format_figure(k, v)}"
+                    for k, v in item.items()
+                )
+            else:
+                shown = format_figure(key, item)
+            parts.append(f"{glossary.key_label(name, key)}: {shown}")
+        return "; ".join(parts)
+    if isinstance(value, list):
+        return format_value(value)
+    return format_figure(name, value)
 
 
 def column_index(columns: list[str], ref: Any) -> int | None:
@@ -61,7 +82,7 @@ def chart_series(
         values = [
             float(row[index]) if isinstance(row[index], int | float) else 0.0 for row in report.rows
         ]
-        series.append((_(humanize(str(columns[index]))), values))
+        series.append((str(columns[index]), values))
     return labels, series
 
 
@@ -221,6 +242,7 @@ class ReportsScreen(Screen):
 
     def show_report(self, report: Report) -> None:
         self.report = report
+        glossary = self.app.vocabulary()
         self.pdf_button.configure(state="normal")
         for child in self.summary_frame.winfo_children():
             child.destroy()
@@ -229,14 +251,17 @@ class ReportsScreen(Screen):
         for column, (name, value) in enumerate(figures):
             cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 4))
             cell.grid(row=column // 7, column=column % 7, sticky="w")
-            ttk.Label(cell, text=_(humanize(str(name))), bootstyle="secondary").pack(anchor="w")
+            ttk.Label(
+                cell, text=summary_label(report.labels, name, glossary), bootstyle="secondary"
+            ).pack(anchor="w")
             ttk.Label(
                 cell, text=format_figure(name, value), font=("TkDefaultFont", 14, "bold")
             ).pack(anchor="w")
         for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
             ttk.Label(
                 self.summary_frame,
-                text=f"{_(humanize(str(name)))}: {format_value(value)}",
+                text=f"{summary_label(report.labels, name, glossary)}: "
+                f"{format_detail(name, value, glossary)}",
                 wraplength=1000,
                 justify="left",
             ).grid(row=row, column=0, columnspan=7, sticky="w")
@@ -244,7 +269,8 @@ class ReportsScreen(Screen):
         columns = [f"c{i}" for i in range(len(report.columns))]
         self.table.configure(columns=columns)
         for column, heading in zip(columns, report.columns, strict=True):
-            self.table.heading(column, text=_(humanize(str(heading))), anchor="w")
+            # Column headings are written by the plugin in the officer's language.
+            self.table.heading(column, text=str(heading), anchor="w")
             self.table.column(column, width=110, anchor="w")
         for row in report.rows:
             self.table.insert(

@@ -1,7 +1,12 @@
-"""Legal review: findings by case and by officer, points, rectification (整改/销号)."""
+"""Legal review: findings by case and by officer, points, rectification (整改/销号).
+
+Showing the page only reads (``notebook.review(record=False)``); the review is recorded when
+the officer asks for it ("Review all cases") or rectifies a finding.
+"""
 
 from __future__ import annotations
 
+import logging
 import tkinter as tk
 from typing import Any
 
@@ -10,7 +15,9 @@ import ttkbootstrap as ttk
 from casebook.models import Finding, ReviewResult
 
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, _, format_value, humanize, severity_label
+from ..text import N_, _, format_value, severity_label
+
+log = logging.getLogger(__name__)
 
 
 class ReviewScreen(Screen):
@@ -22,13 +29,14 @@ class ReviewScreen(Screen):
         self.points: dict[str, Any] = {}
         self.reviewing = False
         self.findings: dict[str, tuple[ReviewResult, Finding]] = {}
+        self.glossary = self.app.vocabulary()
         header = ttk.Frame(self)
         header.pack(fill="x")
         ttk.Label(header, text=_("Legal review"), font=("TkHeadingFont", 16, "bold")).pack(
             side="left"
         )
         ttk.Button(
-            header, text=_("Review all cases"), bootstyle="primary", command=self.refresh
+            header, text=_("Review all cases"), bootstyle="primary", command=self.on_review_all
         ).pack(side="right")
         self.summary = ttk.Label(header, text="", bootstyle="secondary")
         self.summary.pack(side="right", padx=10)
@@ -80,21 +88,32 @@ class ReviewScreen(Screen):
         frame.pack(fill="both", expand=True)
 
     def refresh(self) -> None:
-        """Review every case in a background job (it reads them all); show the results."""
+        """Show the review of every case as of now, computed in a background job (it reads
+        them all). Nothing is written."""
+        self.review(record=False)
+
+    def on_review_all(self) -> None:
+        """Review every case and record the results (audited and synced)."""
+        self.review(record=True)
+
+    def review(self, *, record: bool) -> None:
         if getattr(self, "reviewing", False):
             return
         self.reviewing = True
         self.summary.configure(text=_("Reviewing…"))
         notebook = self.nb
+        self.glossary = glossary = self.app.vocabulary()
 
         def work(_progress) -> tuple[list[ReviewResult], dict[str, str], dict[str, Any]]:
-            results = notebook.review()
-            try:  # points come from the review plugin's report, when it is installed
-                points = dict(
-                    notebook.build_report("review").summary.get("points_by_officer") or {}
-                )
-            except Exception:  # noqa: BLE001
-                points = {}
+            results = notebook.review(record=record)
+            points: dict[str, Any] = {}
+            role = glossary.role("officer_points")  # a plugin's report, when one declares it
+            if role is not None and role.key:
+                try:
+                    points = dict(notebook.build_report(role.report).summary.get(role.key) or {})
+                except Exception as error:  # noqa: BLE001 - the points are a nicety here
+                    # The type only: a plugin's message may quote case data.
+                    log.warning("the officer points report failed: %s", type(error).__name__)
             titles = {}
             for result in results:
                 if result.findings:
@@ -104,10 +123,18 @@ class ReviewScreen(Screen):
                         titles[result.case_id] = result.case_id
             return results, titles, points
 
-        self.app.jobs.start(work, on_done=self.on_reviewed, on_error=self.on_review_failed)
+        self.app.jobs.start(
+            work,
+            on_done=lambda outcome: self.on_reviewed(outcome, recorded=record),
+            on_error=self.on_review_failed,
+        )
 
-    def on_reviewed(self, outcome: tuple[list[ReviewResult], dict[str, str], dict]) -> None:
+    def on_reviewed(
+        self, outcome: tuple[list[ReviewResult], dict[str, str], dict], *, recorded: bool = False
+    ) -> None:
         self.reviewing = False
+        if recorded:
+            self.app.changed()
         if not self.winfo_exists():
             return
         self.results, self.titles, self.points = outcome
@@ -151,7 +178,7 @@ class ReviewScreen(Screen):
                     parent,
                     "end",
                     iid=iid,
-                    text=_(humanize(finding.rule)),
+                    text=self.glossary.label("rule", finding.rule),
                     tags=() if finding.rectified else ("open",),
                     values=(
                         f"-{finding.points}",
@@ -204,8 +231,10 @@ class ReviewScreen(Screen):
         if not note:
             self.app.notify(_("Write what was rectified."), "warning")
             return False
-        _result, finding = chosen
+        result, finding = chosen
         try:
+            # The page shows a review it did not record; rectifying needs the recorded one.
+            self.nb.review(result.case_id)
             self.nb.rectify_finding(finding.id, note)
         except Exception as error:  # noqa: BLE001
             self.app.show_error(error)
@@ -218,7 +247,7 @@ class ReviewScreen(Screen):
 
     def on_open_case(self) -> None:
         selection = self.case_tree.selection()
-        if selection and self.app.shell is not None:
+        if selection:
             iid = selection[0]
             case_id = iid.split(":", 1)[1] if iid.startswith("case:") else iid.rsplit(":", 1)[-1]
-            self.app.shell.open_case(case_id)
+            self.app.open_case(case_id)

@@ -14,6 +14,7 @@ import ttkbootstrap as ttk
 
 from casebook import i18n
 from casebook.models import SettingSpec
+from casebook.vocabulary import Glossary
 
 from ..schema_form import enum_values, primary_type
 from ..screen import Screen
@@ -25,13 +26,15 @@ THEME_CHOICES = [("light", N_("Light")), ("dark", N_("Dark"))]
 class SettingInput:
     """One station setting: combobox for enums, a switch for booleans, JSON text otherwise."""
 
-    def __init__(self, master: tk.Misc, spec: SettingSpec, value: Any) -> None:
+    def __init__(
+        self, master: tk.Misc, spec: SettingSpec, value: Any, glossary: Glossary | None = None
+    ) -> None:
         self.spec = spec
         self.choices = enum_values(spec.schema)
         # Without a plain "type" (e.g. a oneOf of a preset name or a list) the value is JSON.
         self.kind = primary_type(spec.schema) if "type" in spec.schema else "json"
         if self.choices is not None:
-            labels = [enum_label(spec.schema, c) for c in self.choices]
+            labels = [enum_label(spec.schema, c, glossary=glossary) for c in self.choices]
             self.labels = labels
             self.widget = ttk.Combobox(master, values=labels, state="readonly", width=30)
             if value in self.choices:
@@ -169,12 +172,13 @@ class SettingsScreen(Screen):
                 self.station_box, text=_("No plugin declares settings."), bootstyle="secondary"
             ).grid(row=0, column=0, sticky="w")
             return
+        glossary = self.app.vocabulary()
         for row, spec in enumerate(specs):
             value = self.guarded(self.nb.setting, spec.key)
             ttk.Label(self.station_box, text=spec.title or spec.key).grid(
                 row=row * 2, column=0, sticky="nw", pady=(6, 0), padx=(0, 12)
             )
-            setting_input = SettingInput(self.station_box, spec, value)
+            setting_input = SettingInput(self.station_box, spec, value, glossary)
             setting_input.widget.grid(row=row * 2, column=1, sticky="w", pady=(6, 0))
             ttk.Button(
                 self.station_box,

@@ -15,12 +15,13 @@ from ..screen import Screen, clear_tree, make_tree
 from ..text import (
     N_,
     _,
+    alert_kind_label,
     format_duration,
     format_value,
     format_when,
-    humanize,
     kind_label,
     severity_label,
+    summary_label,
     task_status_label,
 )
 
@@ -94,6 +95,7 @@ class TodayScreen(Screen):
         self.summary_frame.pack(fill="both", expand=True)
         panes.add(lower, weight=2)
         self.alerts: list[Any] = []
+        self.glossary = self.app.vocabulary()
         self.loaded = False
         self.task_total = 0
 
@@ -105,6 +107,7 @@ class TodayScreen(Screen):
         self.loaded = False
         self.task_count.configure(text=_("Loading…"))
         notebook = self.nb
+        self.glossary = glossary = self.app.vocabulary()
 
         def attempt(call, *args):
             try:
@@ -112,13 +115,17 @@ class TodayScreen(Screen):
             except Exception as error:  # noqa: BLE001 - shown in its own place
                 return error
 
+        def daily_summary() -> Report | None:
+            role = glossary.role("daily_summary")
+            return notebook.build_report(role.report) if role is not None else None
+
         def work(_progress):
             # Only the most urgent rows are listed (a Treeview of 50k rows is not usable);
             # the counts come from the store.
             return (
                 attempt(lambda: (notebook.tasks(limit=MAX_TASK_ROWS), notebook.task_counts())),
                 attempt(notebook.alerts),
-                attempt(notebook.build_report, "daily"),
+                attempt(daily_summary),
             )
 
         self.app.jobs.start(work, on_done=self.on_loaded, on_error=self.on_load_failed)
@@ -156,7 +163,7 @@ class TodayScreen(Screen):
                 values=(
                     task_status_label(task.status),
                     format_when(task.due_at),
-                    kind_label(task.kind),
+                    kind_label(task.kind, self.glossary),
                     task.title,
                     task.case_title or task.case_id,
                     format_duration(task.overdue_seconds) if task.overdue_seconds else "",
@@ -182,13 +189,19 @@ class TodayScreen(Screen):
                 "",
                 "end",
                 iid=str(index),
-                values=(severity_label(alert.severity), kind_label(alert.kind), alert.message),
+                values=(
+                    severity_label(alert.severity),
+                    alert_kind_label(alert.kind, self.glossary),
+                    alert.message,
+                ),
             )
 
-    def fill_summary(self, report: Report | BaseException) -> None:
+    def fill_summary(self, report: Report | BaseException | None) -> None:
+        """The figures of the report that plays the "daily_summary" role, if a plugin
+        declares one."""
         for child in self.summary_frame.winfo_children():
             child.destroy()
-        if isinstance(report, NotFoundError):
+        if report is None or isinstance(report, NotFoundError):
             ttk.Label(
                 self.summary_frame,
                 text=_(
@@ -199,7 +212,7 @@ class TodayScreen(Screen):
             ).pack(anchor="w")
             return
         if isinstance(report, BaseException):  # a plugin's report must not break Today
-            log.error("daily report failed: %s", report)
+            log.error("daily summary report failed: %s", type(report).__name__)
             ttk.Label(
                 self.summary_frame,
                 text=_("The daily summary failed: {error}").format(
@@ -213,7 +226,8 @@ class TodayScreen(Screen):
         # Lists (such as the alert messages) are shown in full elsewhere on this page.
         figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, list | dict)]
         for row, (name, value) in enumerate(figures):
-            ttk.Label(self.summary_frame, text=_(humanize(str(name)))).grid(
+            label = summary_label(report.labels, name, self.glossary)
+            ttk.Label(self.summary_frame, text=label).grid(
                 row=row, column=0, sticky="w", padx=(0, 16)
             )
             ttk.Label(
@@ -235,12 +249,12 @@ class TodayScreen(Screen):
 
     def on_open_case(self) -> None:
         task = self.selected_task()
-        if task is not None and self.app.shell is not None:
-            self.app.shell.open_case(task.case_id)
+        if task is not None:
+            self.app.open_case(task.case_id)
 
     def on_open_alert_case(self) -> None:
         selection = self.alert_tree.selection()
-        if selection and self.app.shell is not None:
+        if selection:
             alert = self.alerts[int(selection[0])]
             if alert.case_ids:
-                self.app.shell.open_case(alert.case_ids[0])
+                self.app.open_case(alert.case_ids[0])

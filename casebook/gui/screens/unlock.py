@@ -12,13 +12,13 @@ from casebook.errors import AuthenticationError
 from ..text import _
 
 if TYPE_CHECKING:
-    from ..app import CasebookApp
+    from ..context import AppContext
 
 
 class UnlockScreen(ttk.Frame):
     """Opens the notebook (or unlocks the one the idle lock closed)."""
 
-    def __init__(self, master: tk.Misc, app: CasebookApp, *, message: str = "") -> None:
+    def __init__(self, master: tk.Misc, app: AppContext, *, message: str = "") -> None:
         super().__init__(master, padding=30)
         self.app = app
         self.failures = 0

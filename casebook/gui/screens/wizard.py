@@ -10,13 +10,13 @@ import ttkbootstrap as ttk
 from ..text import _
 
 if TYPE_CHECKING:
-    from ..app import CasebookApp
+    from ..context import AppContext
 
 
 class WizardScreen(ttk.Frame):
     """Creates the notebook with ``Notebook.create`` and opens it."""
 
-    def __init__(self, master: tk.Misc, app: CasebookApp, *, load_demo: bool = False) -> None:
+    def __init__(self, master: tk.Misc, app: AppContext, *, load_demo: bool = False) -> None:
         super().__init__(master, padding=30)
         self.app = app
         self.vars: dict[str, tk.StringVar] = {}
