@@ -425,6 +425,9 @@ def qr_code(data: str, *, size: float) -> Any:
 
 
 def _seal_circle(label: str, diameter: float) -> Any:
+    """The dashed circle of :func:`seal_area`, its label drawn as a paragraph so that the
+    font carries its characters. The class is made here because ReportLab is imported
+    only when something is printed."""
     from reportlab.lib import colors
     from reportlab.lib.enums import TA_CENTER
     from reportlab.platypus import Flowable

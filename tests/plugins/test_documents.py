@@ -64,6 +64,15 @@ def squares_in_top_right(path: Path) -> int:
         document.close()
 
 
+def test_id_numbers_are_masked_in_the_middle():
+    from casebook.pdf import mask_id_number
+
+    assert mask_id_number(REPORTER_ID) == MASKED_ID
+    assert mask_id_number("320211650505123") == "3202*******5123"  # the old 15 digits
+    assert mask_id_number("12345678") == "12****78"
+    assert mask_id_number(None) == mask_id_number("") == ""
+
+
 def test_receipt_of_a_walk_in_incident(station, tmp_path, cli):
     case = station.create_case(
         "incident",
