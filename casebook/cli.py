@@ -477,11 +477,17 @@ def report(ctx: click.Context, name: str | None, start, end, pdf_file, as_json: 
 @cli.command()
 @click.argument("name")
 @click.argument("case_id")
-@click.option("--pdf", "pdf_file", required=True, type=click.Path(dir_okay=False))
+@click.option(
+    "--pdf",
+    "pdf_file",
+    type=click.Path(dir_okay=False),
+    help="The PDF to write (default: NAME-CASE_ID.pdf in the current folder).",
+)
 @click.pass_context
-def document(ctx: click.Context, name: str, case_id: str, pdf_file: str) -> None:
-    """Print a document of a case to PDF (receipt, missing-person notice...)."""
-    click.echo(str(open_notebook(ctx).render_document(name, case_id, pdf_file)))
+def document(ctx: click.Context, name: str, case_id: str, pdf_file: str | None) -> None:
+    """Print a document of a case to PDF (receipt, notice, ledger...); prints the path."""
+    target = pdf_file or f"{name}-{case_id}.pdf"
+    click.echo(str(open_notebook(ctx).render_document(name, case_id, target)))
 
 
 @cli.group()

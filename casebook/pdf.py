@@ -249,44 +249,201 @@ def report_pdf(
     return build_pdf(path, flowables, title=report.title)
 
 
+# --- parts of the station's papers -----------------------------------------------------
+
+
+def styled(value: Any, style: str = "body", **overrides: Any) -> Any:
+    """A paragraph in one of :func:`styles` changed by ``overrides`` (``fontSize``,
+    ``leading``, ``alignment``, ``textColor``...), for the large type of a notice."""
+    from reportlab.lib.styles import ParagraphStyle
+    from reportlab.platypus import Paragraph
+
+    base = styles()[style]
+    return Paragraph(markup(value), ParagraphStyle(f"{style}-styled", parent=base, **overrides))
+
+
+def long_date(moment: Any) -> str:
+    """A date as printed on official papers: ``2025年3月1日`` in Chinese (年 月 日)."""
+    return _("{year}-{month}-{day}").format(year=moment.year, month=moment.month, day=moment.day)
+
+
+def mask_id_number(value: Any) -> str:
+    """An identity number with its middle hidden, as on papers handed out:
+    ``320211199001011234`` becomes ``3202**********1234``."""
+    digits = str(value or "").strip()
+    if not digits:
+        return ""
+    keep = 4 if len(digits) >= 12 else max(1, len(digits) // 4)
+    return digits[:keep] + "*" * (len(digits) - 2 * keep) + digits[-keep:]
+
+
+def qr_code(data: str, *, size: float) -> Any:
+    """A QR code of ``data`` as a square flowable ``size`` points wide (ReportLab's own
+    encoder: no image file, nothing to install)."""
+    from reportlab.graphics.barcode.qr import QrCodeWidget
+    from reportlab.graphics.shapes import Drawing
+
+    widget = QrCodeWidget(data, barLevel="M")
+    left, bottom, right, top = widget.getBounds()
+    drawing = Drawing(
+        size, size, transform=[size / (right - left), 0, 0, size / (top - bottom), 0, 0]
+    )
+    drawing.add(widget)
+    return drawing
+
+
+def _seal_circle(label: str, diameter: float) -> Any:
+    """The dashed circle of :func:`seal_area`, its label drawn as a paragraph so that the
+    font carries its characters. The class is made here because ReportLab is imported
+    only when something is printed."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.platypus import Flowable
+
+    caption = styled(label, "small", alignment=TA_CENTER, textColor=colors.HexColor("#909090"))
+
+    class SealCircle(Flowable):
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return diameter, diameter
+
+        def draw(self) -> None:
+            canvas = self.canv
+            canvas.saveState()
+            canvas.setStrokeColor(colors.HexColor("#a0a0a0"))
+            canvas.setDash(3, 2)
+            canvas.setLineWidth(0.8)
+            radius = diameter / 2
+            canvas.circle(radius, radius, radius - 1)
+            canvas.restoreState()
+            _width, height = caption.wrap(diameter - 8, diameter)
+            caption.drawOn(canvas, 4, radius - height / 2)
+
+    return SealCircle()
+
+
+def seal_area(
+    unit: str,
+    date_text: str,
+    seal_label: str,
+    *,
+    width: float,
+    beside: Sequence[Any] = (),
+) -> Any:
+    """The unit's sign-off at the foot of a paper: the seal circle beside the unit's name
+    and the date (年 月 日), on the right of ``width``; ``beside`` (e.g. signature lines)
+    fills the left."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Table, TableStyle
+
+    diameter = 30 * mm
+    text_width = 72 * mm
+    sign_off = [
+        styled(unit, "body", alignment=TA_CENTER, fontSize=11.5, leading=17),
+        styled(date_text, "body", alignment=TA_CENTER, fontSize=11.5, leading=17),
+    ]
+    table = Table(
+        [[list(beside), _seal_circle(seal_label, diameter), sign_off]],
+        colWidths=[width - diameter - 4 * mm - text_width, diameter + 4 * mm, text_width],
+    )
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+            ]
+        )
+    )
+    return table
+
+
+# --- finished documents: the papers a station hands out ----------------------------------
+
+
 def receipt_pdf(
     path: str | Path,
     *,
     title: str,
     number: str,
+    number_hint: str,
+    qr_data: str,
     rows: Sequence[tuple[str, Any]],
     statement: str,
+    contact: str,
     signatures: Sequence[str],
-    stub_title: str = "",
-    stub_rows: Sequence[tuple[str, Any]] = (),
+    unit: str,
+    date_text: str,
+    seal_label: str,
+    stub_title: str,
+    stub_rows: Sequence[tuple[str, Any]],
+    stub_signatures: Sequence[str],
 ) -> Path:
     """The report receipt 案(事)件接报回执单: the reporter's part and, below a cut line, the
     station's stub (存根) that stays in the file.
 
+    :param number: the receipt number as printed; ``qr_data`` is encoded beside it as a QR
+        code for the progress query, explained by ``number_hint``.
     :param rows: (label, value) pairs of the report's elements.
     :param statement: the printed text telling the reporter what happens next.
+    :param contact: the unit's contact line (its phone).
     :param signatures: labels of the signature lines (receiving officer, reporter...).
+    :param unit: the issuing unit, printed beside the seal area with ``date_text``.
     """
+    from reportlab.lib.enums import TA_RIGHT
     from reportlab.lib.units import mm
-    from reportlab.platypus import HRFlowable, Spacer
+    from reportlab.platypus import HRFlowable, Spacer, Table, TableStyle
 
-    def part(heading: str, part_rows: Sequence[tuple[str, Any]], with_statement: bool) -> list:
-        items: list[Any] = [paragraph(heading, "title"), paragraph(number, "center")]
-        items.append(Spacer(1, 4 * mm))
-        items.append(field_table(part_rows))
-        if with_statement:
-            items.extend([Spacer(1, 4 * mm), paragraph(statement)])
-        items.append(Spacer(1, 6 * mm))
-        items.append(paragraph("        ".join(f"{label}:________" for label in signatures)))
-        return items
+    width = usable_width()
 
-    flowables = part(title, rows, True)
-    if stub_rows:
-        flowables.append(Spacer(1, 8 * mm))
-        flowables.append(HRFlowable(width="100%", dash=(4, 3), thickness=0.8))
-        flowables.append(Spacer(1, 6 * mm))
-        flowables.extend(part(stub_title or title, stub_rows, False))
-    return build_pdf(path, flowables, title=title)
+    def signature_lines(labels: Sequence[str]) -> list[Any]:
+        return [styled(f"{label}:______________", "body", leading=26) for label in labels]
+
+    qr_size = 27 * mm
+    heading = Table(
+        [
+            [
+                [
+                    styled(number, "heading", fontSize=14, leading=20),
+                    styled(number_hint, "small"),
+                ],
+                qr_code(qr_data, size=qr_size),
+            ]
+        ],
+        colWidths=[width - qr_size - 2 * mm, qr_size + 2 * mm],
+    )
+    heading.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("LEFTPADDING", (0, 0), (-1, -1), 0),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 0),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+            ]
+        )
+    )
+    flowables: list[Any] = [
+        paragraph(title, "title"),
+        heading,
+        Spacer(1, 2 * mm),
+        field_table(rows, label_width=32 * mm),
+        Spacer(1, 3 * mm),
+        paragraph(statement),
+        Spacer(1, 1 * mm),
+        styled(contact, "body", fontSize=12, leading=18),
+        Spacer(1, 2 * mm),
+        seal_area(unit, date_text, seal_label, width=width, beside=signature_lines(signatures)),
+        Spacer(1, 4 * mm),
+        HRFlowable(width="100%", dash=(4, 3), thickness=0.8),
+        Spacer(1, 4 * mm),
+        styled(stub_title, "title", fontSize=15, leading=20, spaceAfter=2),
+        styled(number, "body", alignment=TA_RIGHT),
+        Spacer(1, 2 * mm),
+        field_table(stub_rows, label_width=32 * mm),
+        Spacer(1, 3 * mm),
+        *signature_lines(stub_signatures),
+    ]
+    return build_pdf(path, flowables, title=title, author=unit)
 
 
 def notice_pdf(
@@ -294,50 +451,206 @@ def notice_pdf(
     *,
     title: str,
     headline: str,
+    name: str,
     rows: Sequence[tuple[str, Any]],
+    last_seen_title: str,
+    last_seen_rows: Sequence[tuple[str, Any]],
     body: str,
     contact: str,
+    unit: str,
+    date_text: str,
+    seal_label: str,
     photo: bytes | None = None,
     no_photo_text: str = "",
 ) -> Path:
-    """The missing-person notice 寻人公告: headline, photo beside the description, appeal
-    text and how to contact the station.
+    """The missing-person notice 寻人公告, made to be pinned up: a large photo beside the
+    name in large type and the description, a framed last-seen block, the appeal, the phone
+    to call in large type, and the issuing unit with the date and the seal area.
 
+    :param rows: (label, value) pairs describing the person (gender, age, description...).
+    :param last_seen_rows: when and where the person was last seen.
     :param photo: image bytes (JPEG/PNG), or None to print ``no_photo_text`` in the frame.
     """
     from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
     from reportlab.lib.units import mm
     from reportlab.platypus import Spacer, Table, TableStyle
 
     width = usable_width()
-    photo_width = 55 * mm
+    photo_width, photo_height = 78 * mm, 100 * mm
     picture = (
-        image(photo, max_width=photo_width - 4 * mm, max_height=75 * mm)
+        image(photo, max_width=photo_width - 6 * mm, max_height=photo_height - 6 * mm)
         if photo
-        else paragraph(no_photo_text, "center")
+        else styled(no_photo_text, "center", fontSize=16, leading=22)
     )
-    details = field_table(rows, width=width - photo_width - 4 * mm, label_width=28 * mm)
-    layout = Table([[picture, details]], colWidths=[photo_width, width - photo_width])
+    details: list[Any] = [styled(name, "title", fontSize=34, leading=44, alignment=0)]
+    details.append(Spacer(1, 3 * mm))
+    for label_text, value in rows:
+        details.append(
+            styled(
+                _("{label}: {value}").format(label=label_text, value=text(value)),
+                "body",
+                fontSize=15,
+                leading=23,
+                spaceAfter=5,
+            )
+        )
+    layout = Table(
+        [[picture, details]],
+        colWidths=[photo_width, width - photo_width],
+        rowHeights=[photo_height],
+    )
     layout.setStyle(
         TableStyle(
             [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("VALIGN", (0, 0), (0, 0), "MIDDLE"),
+                ("VALIGN", (1, 0), (1, 0), "TOP"),
                 ("ALIGN", (0, 0), (0, 0), "CENTER"),
-                ("BOX", (0, 0), (0, 0), 0.8, colors.black),
+                ("BOX", (0, 0), (0, 0), 1, colors.black),
+                ("LEFTPADDING", (1, 0), (1, 0), 6 * mm),
+            ]
+        )
+    )
+    last_seen = Table(
+        [[styled(last_seen_title, "heading", fontSize=15, leading=20), ""]]
+        + [
+            [
+                styled(label_text, "body", fontSize=14, leading=21),
+                styled(value, "body", fontSize=14, leading=21),
+            ]
+            for label_text, value in last_seen_rows
+        ],
+        colWidths=[40 * mm, width - 40 * mm],
+    )
+    last_seen.setStyle(
+        TableStyle(
+            [
+                ("SPAN", (0, 0), (1, 0)),
+                ("BOX", (0, 0), (-1, -1), 1.2, colors.black),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+                ("TOPPADDING", (0, 0), (-1, -1), 4),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                ("LEFTPADDING", (0, 0), (-1, -1), 4 * mm),
             ]
         )
     )
     flowables = [
-        paragraph(title, "title"),
-        paragraph(headline, "heading"),
-        Spacer(1, 3 * mm),
+        styled(title, "title", fontSize=34, leading=42, spaceAfter=4),
+        styled(headline, "center", fontSize=14, leading=20),
+        Spacer(1, 6 * mm),
         layout,
+        Spacer(1, 7 * mm),
+        last_seen,
         Spacer(1, 6 * mm),
-        paragraph(body),
+        styled(body, "body", fontSize=14, leading=22),
+        Spacer(1, 5 * mm),
+        styled(contact, "heading", fontSize=18, leading=26, alignment=TA_CENTER),
         Spacer(1, 6 * mm),
-        paragraph(contact, "heading"),
+        seal_area(unit, date_text, seal_label, width=width),
     ]
-    return build_pdf(path, flowables, title=title)
+    return build_pdf(path, flowables, title=title, author=unit)
+
+
+def ledger_section(
+    heading: str,
+    columns: Sequence[str],
+    widths: Sequence[float],
+    rows: Sequence[Sequence[Any]],
+    *,
+    empty_text: str = "",
+) -> list[Any]:
+    """One table of a ledger (:func:`ledger_pdf`): a heading, the column titles with their
+    relative ``widths``, the rows (the header repeats on every page), or ``empty_text``
+    when there are none."""
+    from reportlab.lib import colors
+    from reportlab.lib.units import mm
+    from reportlab.platypus import KeepTogether, Spacer, Table, TableStyle
+
+    title = paragraph(heading, "heading")
+    if not rows:
+        return [Spacer(1, 4 * mm), KeepTogether([title, paragraph(empty_text, "small")])]
+    width = usable_width()
+    total = sum(widths)
+    body = [[paragraph(column, "cell") for column in columns]]
+    body.extend([paragraph(cell, "cell") for cell in row] for row in rows)
+    table = Table(body, colWidths=[width * share / total for share in widths], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return [Spacer(1, 4 * mm), title, table]
+
+
+def ledger_pdf(
+    path: str | Path,
+    *,
+    title: str,
+    subtitle: str,
+    fields: Sequence[tuple[str, Any]],
+    fields_heading: str,
+    sections: Sequence[list[Any]],
+    unit: str,
+    printed: str,
+) -> Path:
+    """A file (台账, 一人一档) as kept at the station: the case's fields in a grid, then the
+    sections (tasks, callbacks, findings... each from :func:`ledger_section`), each starting
+    where the last ended.
+
+    :param printed: who printed it and when (the unit and the date), under the subtitle.
+    """
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Spacer, Table, TableStyle
+
+    width = usable_width()
+    half = len(fields) - len(fields) // 2
+    pairs = list(fields)
+    # Two label/value pairs per line: a file's many short fields fit in half the height.
+    grid_rows = []
+    for index in range(half):
+        left = pairs[index]
+        right = pairs[half + index] if half + index < len(pairs) else ("", "")
+        grid_rows.append(
+            [
+                paragraph(left[0], "cell"),
+                paragraph(left[1], "cell"),
+                paragraph(right[0], "cell"),
+                paragraph(right[1], "cell"),
+            ]
+        )
+    label_width = 31 * mm
+    value_width = width / 2 - label_width
+    grid = Table(grid_rows, colWidths=[label_width, value_width] * 2)
+    grid.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+                ("BACKGROUND", (0, 0), (0, -1), colors.HexColor("#f0f0f0")),
+                ("BACKGROUND", (2, 0), (2, -1), colors.HexColor("#f0f0f0")),
+                ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+            ]
+        )
+    )
+    flowables: list[Any] = [
+        paragraph(title, "title"),
+        paragraph(subtitle, "center"),
+        Spacer(1, 2 * mm),
+        styled(printed, "small", alignment=TA_RIGHT),
+        Spacer(1, 2 * mm),
+        paragraph(fields_heading, "heading"),
+        grid,
+    ]
+    for section in sections:
+        flowables.extend(section)
+    return build_pdf(path, flowables, title=title, author=unit)
 
 
 def render_report(report: Report, path: str | Path, glossary: Glossary | None = None) -> Path:

@@ -21,6 +21,10 @@ _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "lo
 
 KEY_FLAGS = ("frequent_caller", "vice", "mass", "youth", "domestic_violence")
 SATISFACTION_LEVELS = ("satisfied", "basically_satisfied", "dissatisfied")
+#: Case types whose own plugin calls the reporter back on a schedule that asks the same
+#: satisfaction question (the missing-persons family callbacks): a satisfaction callback on
+#: top would call the same family twice.
+OWN_CALLBACK_TYPES = frozenset({"missing_person"})
 
 CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object",
@@ -84,7 +88,7 @@ def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
     The first for reports made in person (walk-in, self-service terminal), the second for
     reports in a key category, whatever the channel.
     """
-    if getattr(case, "deleted", False):
+    if getattr(case, "deleted", False) or case.type in OWN_CALLBACK_TYPES:
         return []
     reported_at = field_time(case, "reported_at")
     if reported_at is None:

@@ -27,6 +27,7 @@ from casebook.clock import format_datetime, now, parse_datetime
 from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
+from .ledger import render_ledger
 from .notice import render_notice
 
 casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
@@ -243,7 +244,13 @@ def register_documents(notebook: Any) -> list[DocumentSpec]:
             title=_("Missing-person notice"),
             case_types=[rules.CASE_TYPE],
             render=render,
-        )
+        ),
+        DocumentSpec(
+            name="ledger",
+            title=_("Missing person file (一人一档)"),
+            case_types=[rules.CASE_TYPE],
+            render=render_ledger,
+        ),
     ]
 
 

@@ -57,3 +57,30 @@ def test_print_a_receipt(app, tmp_path):
     view.on_render_document(names[0], str(target))
     assert target.read_bytes().startswith(b"%PDF")
     assert "receipt.pdf" in app.notice()
+
+
+def test_print_the_file_of_a_missing_person(app, tmp_path):
+    nb = app.app.nb
+    case = nb.create_case(
+        "missing_person",
+        {
+            "name": "李小梅",
+            "last_seen_at": "2025-03-01T07:30:00+08:00",
+            "last_seen_place": "新吴实验中学门口",
+            "reported_at": "2025-03-01T10:00:00+08:00",
+            "channel": "walk_in",
+        },
+    )
+    view = app.shell.open_case(case.id)
+    # The Print menu is built from the registered documents: the ledger comes with the plugin.
+    labels = [
+        view.document_menu.entrycget(index, "label")
+        for index in range(view.document_menu.index("end") + 1)
+    ]
+    ledger = next(d for d in view.documents if d.name == "ledger")
+    assert ledger.title in labels
+    app.screenshot(tmp_path / "case-with-ledger.png")
+    target = tmp_path / "ledger.pdf"
+    assert view.on_render_document("ledger", str(target))
+    assert target.read_bytes().startswith(b"%PDF")
+    assert "ledger.pdf" in app.notice()

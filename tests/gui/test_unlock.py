@@ -20,6 +20,7 @@ def test_wizard_creates_the_notebook_and_opens_today(make_app, notebook_dir, lan
         "officer_id": "A2002",
         "officer_name": "李明",
         "unit": "滨湖派出所",
+        "unit_phone": "0510-85212110",
         "passphrase": "新口令 123",
         "confirm": "不一样",
     }.items():
@@ -34,6 +35,8 @@ def test_wizard_creates_the_notebook_and_opens_today(make_app, notebook_dir, lan
     assert Notebook.exists(notebook_dir)
     assert driver.shell is not None and driver.shell.page_name == "today"
     assert driver.app.nb.officer["name"] == "李明"
+    # The unit's phone, printed on receipts and notices, is a station setting.
+    assert driver.app.nb.setting("station.phone") == "0510-85212110"
 
 
 def test_wizard_loads_the_demo_when_asked(make_app, notebook_dir):

@@ -11,7 +11,6 @@ from casebook import InvalidInputError
 from casebook.clock import parse_datetime
 from tests.plugins.workflow_data import (
     PASSPHRASE,
-    SCREENSHOTS,
     incident,
     missing_person,
     render_png,
@@ -132,7 +131,7 @@ def test_receipt_pdf(nb, tmp_path, monkeypatch, cli):
     assert "receipt" in {d.name for d in nb.documents(case.id)}
     pdf_path = tmp_path / "receipt.pdf"
     nb.render_document("receipt", case.id, pdf_path)
-    render_png(pdf_path, SCREENSHOTS / "receipt.png")
+    render_png(pdf_path)
     nb.lock()
     cli_pdf = tmp_path / "cli-receipt.pdf"
     cli("document", "receipt", case.id, "--pdf", str(cli_pdf), parse=False)

@@ -11,7 +11,6 @@ from casebook.plugins.missing_persons import rules
 from casebook.clock import parse_datetime
 from tests.plugins.workflow_data import (
     PASSPHRASE,
-    SCREENSHOTS,
     missing_person,
     render_png,
     rules_of,
@@ -424,7 +423,7 @@ def test_missing_person_notice_with_photo(nb, tmp_path, monkeypatch):
     assert "notice" in {d.name for d in nb.documents(case.id)}
     pdf_path = tmp_path / "notice.pdf"
     nb.render_document("notice", case.id, pdf_path)
-    render_png(pdf_path, SCREENSHOTS / "notice.png")
+    render_png(pdf_path)
     without_photo = nb.create_case("missing_person", missing_person(name="无照片"))
     nb.render_document("notice", without_photo.id, tmp_path / "plain.pdf")
     render_png(tmp_path / "plain.pdf")

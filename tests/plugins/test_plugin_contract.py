@@ -18,7 +18,7 @@ from casebook.i18n import parse_po
 from tests.plugins.workflow_data import REPO, missing_person
 
 PLUGINS = REPO / "plugins"
-PACKAGES = ["missing_persons", "callbacks", "legal_review", "diversion"]
+PACKAGES = ["missing_persons", "callbacks", "legal_review", "diversion", "station"]
 HELPER_MODULES = {"casebook.clock", "casebook.i18n", "casebook.pdf"}
 CATALOG = PLUGINS / "locale" / "zh_CN" / "LC_MESSAGES" / "casebook-plugins.po"
 REPORTS = {"recovery", "satisfaction", "callbacks", "review", "onsite", "daily", "diversion"}
@@ -154,11 +154,10 @@ def message_ids() -> set[str]:
                 and isinstance(node.args[0].value, str)
             ):
                 ids.add(node.args[0].value)
-    from casebook.plugins.callbacks.receipt import CHANNELS
     from casebook.plugins.missing_persons.notice import GENDER
     from casebook.plugins.missing_persons.reports import GROUP_LABELS, RISK_LABELS
 
-    labels = [CHANNELS, GENDER, GROUP_LABELS, RISK_LABELS]
+    labels = [GENDER, GROUP_LABELS, RISK_LABELS]
     return ids.union(*(set(table.values()) for table in labels))
 
 

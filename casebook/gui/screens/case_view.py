@@ -201,7 +201,7 @@ class CaseView(ttk.Frame):
         if not documents:
             return
         button = ttk.Menubutton(header, text=_("Print"), bootstyle="secondary")
-        menu = tk.Menu(button, tearoff=False)
+        menu = self.document_menu = tk.Menu(button, tearoff=False)
         for spec in documents:
             menu.add_command(
                 label=spec.title, command=lambda name=spec.name: self.on_render_document(name)

@@ -12,6 +12,10 @@ from ..text import _
 if TYPE_CHECKING:
     from ..context import AppContext
 
+#: The station setting the wizard fills in: the unit's contact phone printed on receipts and
+#: notices (declared by the built-in station plugin, shown again in Settings).
+UNIT_PHONE = "station.phone"
+
 
 class WizardScreen(ttk.Frame):
     """Creates the notebook with ``Notebook.create`` and opens it."""
@@ -42,6 +46,7 @@ class WizardScreen(ttk.Frame):
             ("officer_id", _("Officer ID (警号)"), {}),
             ("officer_name", _("Officer name"), {}),
             ("unit", _("Unit"), {}),
+            ("unit_phone", _("Unit contact phone (optional)"), {}),
             ("passphrase", _("Passphrase"), {"show": "•"}),
             ("confirm", _("Repeat passphrase"), {"show": "•"}),
         ]
@@ -102,10 +107,26 @@ class WizardScreen(ttk.Frame):
             self.create_button.configure(state="normal")
             self.show_message(self.app.describe_error(error))
             return
+        phone_error = self.save_unit_phone(notebook, values["unit_phone"])
         if self.load_demo.get():
             self.start_demo(notebook)
         else:
             self.app.on_unlocked(notebook)
+        if phone_error:
+            self.app.notify(phone_error, "warning")
+
+    def save_unit_phone(self, notebook: Any, phone: str) -> str:
+        """Record the unit's phone (printed on receipts and notices) as a station setting;
+        returns why it could not be, to show once the notebook is open."""
+        if not phone:
+            return ""
+        try:
+            notebook.set_setting(UNIT_PHONE, phone)
+        except Exception as error:  # noqa: BLE001 - the notebook exists; Settings can fix it
+            return _("The unit's phone was not saved ({error}); set it in Settings.").format(
+                error=self.app.describe_error(error)
+            )
+        return ""
 
     def start_demo(self, notebook: Any) -> None:
         from casebook.demo import load_demo

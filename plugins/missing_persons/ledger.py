@@ -1,0 +1,291 @@
+"""The printed file of one missing person, 一人一档 (seed 001), kept by the case manager.
+
+It gathers the whole file: the case's fields, every search duty (ledger, supervision,
+3-day report, 7-day analysis, monthly review, DNA sampling) with its due time, who did it
+and the outcome, every callback to the family, the other timeline records, and the legal
+officer's findings with their rectification (整改/销号).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from casebook.clock import now, parse_datetime
+from casebook.i18n import gettext_for, language
+from casebook.pdf import ledger_pdf, ledger_section, long_date, mask_id_number, text
+
+_ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
+
+
+def N_(message: str) -> str:
+    """Mark a message for translation where it is defined; it is translated where shown."""
+    return message
+
+
+#: Outcome keys that describe the task itself, not what was done.
+TASK_KEYS = frozenset({"task_id", "task_title", "task_key", "due_at", "called_at"})
+#: Fields that must not be printed in full on a paper that leaves the office.
+ID_FIELDS = frozenset({"id_number", "reporter_id_number"})
+SATISFACTION = {
+    "satisfied": N_("Satisfied"),
+    "basically_satisfied": N_("Basically satisfied"),
+    "dissatisfied": N_("Dissatisfied"),
+}
+KINDS = {
+    "note": N_("Note"),
+    "action": N_("Action"),
+    "status": N_("Status change"),
+    "attachment": N_("Attachment"),
+}
+STATUSES = {
+    "received": N_("Received"),
+    "accepted": N_("Accepted"),
+    "not_accepted": N_("Not accepted"),
+    "filed": N_("Filed"),
+    "not_filed": N_("Not filed"),
+    "handled": N_("Handled"),
+    "diverted": N_("Diverted"),
+    "transferred": N_("Transferred"),
+    "closed": N_("Closed"),
+}
+STATES = {"due": N_("Due today"), "overdue": N_("Overdue"), "upcoming": N_("Upcoming")}
+SEVERITIES = {"info": N_("Info"), "warning": N_("Warning"), "error": N_("Error")}
+OUTCOME_LABELS = {
+    "measure": N_("Measure"),
+    "note": N_("Note"),
+    "comment": N_("Comment"),
+    "action": N_("Action"),
+    "resolved": N_("Resolved"),
+    "handled": N_("Handled"),
+}
+
+
+def moment_text(value: Any) -> str:
+    try:
+        moment = parse_datetime(value)
+    except (TypeError, ValueError):
+        return str(value or "")
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+class Labels:
+    """Field and code labels of the case's type, in the user's language (its schema's
+    ``x-labels`` and ``x-enum-labels``)."""
+
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self.schema = schema
+        self.languages = (language(), "en")
+
+    def _lookup(self, table: Any, *path: str) -> str:
+        for lang in self.languages:
+            node = (table or {}).get(lang)
+            for key in path:
+                node = node.get(key) if isinstance(node, dict) else None
+            if isinstance(node, str) and node:
+                return node
+        return ""
+
+    def field(self, name: str) -> str:
+        return self._lookup(self.schema.get("x-labels"), name) or name.replace("_", " ")
+
+    def value(self, name: str, value: Any) -> str:
+        prop = (self.schema.get("properties") or {}).get(name) or {}
+        if isinstance(value, list):
+            return "、".join(self.value(name, item) for item in value)
+        if isinstance(value, str) and prop.get("format") == "date-time":
+            return moment_text(value)
+        if isinstance(value, str):
+            return self._lookup(self.schema.get("x-enum-labels"), name, value) or value
+        return text(value)
+
+
+def officer_name(notebook: Any, officer_id: str) -> str:
+    """The officer's name when this laptop knows it (its own officer), else the officer's
+    id (警号), which identifies the officer as well on a station's paper."""
+    officer = getattr(notebook, "officer", None) or {}
+    if officer_id and officer.get("officer_id") == officer_id and officer.get("name"):
+        return f"{officer['name']}({officer_id})"
+    return officer_id or ""
+
+
+def outcome_text(entry: Any) -> str:
+    """What was done, from a completed task's outcome: the measure, notes and comment."""
+    data = entry.data or {}
+    parts = []
+    for key, value in data.items():
+        if key in TASK_KEYS or key in ("reached", "satisfaction") or value in (None, "", []):
+            continue
+        label = _(OUTCOME_LABELS[key]) if key in OUTCOME_LABELS else key.replace("_", " ")
+        parts.append(f"{label}:{text(value)}")
+    if entry.text and entry.text not in (data.get("comment"), data.get("note")):
+        parts.append(entry.text)
+    return "\n".join(parts)
+
+
+def live(entries: Iterable[Any]) -> list[Any]:
+    return sorted((e for e in entries if not e.deleted), key=lambda e: e.created_at)
+
+
+def field_rows(case: Any, labels: Labels) -> list[tuple[str, Any]]:
+    rows = [
+        (_("Case number"), case.id[-12:].upper()),
+        (_("Status"), _(STATUSES.get(case.status, case.status))),
+    ]
+    for name in labels.schema.get("properties") or {}:
+        value = case.fields.get(name)
+        if value in (None, "", []):
+            continue
+        shown = mask_id_number(value) if name in ID_FIELDS else labels.value(name, value)
+        rows.append((labels.field(name), shown))
+    return rows
+
+
+def duty_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+    """Every search duty: done ones from the timeline, open ones from the task list."""
+    rows = []
+    for entry in live(case.entries):
+        if entry.kind == "callback" or not (entry.data or {}).get("task_id"):
+            continue
+        rows.append(
+            [
+                entry.data.get("task_title", entry.kind),
+                moment_text(entry.data.get("due_at")),
+                moment_text(entry.created_at),
+                officer_name(notebook, entry.author),
+                outcome_text(entry),
+            ]
+        )
+    for task in pending:
+        if task.kind != "callback":
+            rows.append([task.title, moment_text(task.due_at), _(STATES[task.status]), "", ""])
+    return rows
+
+
+def callback_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+    rows = []
+    for entry in live(case.entries):
+        if entry.kind != "callback":
+            continue
+        data = entry.data or {}
+        reached = data.get("reached")
+        rows.append(
+            [
+                data.get("task_title", _("Callback")),
+                moment_text(data.get("due_at")),
+                moment_text(data.get("called_at") or entry.created_at),
+                officer_name(notebook, entry.author),
+                _("yes") if reached else (_("no") if reached is False else ""),
+                _(SATISFACTION[data["satisfaction"]])
+                if data.get("satisfaction") in SATISFACTION
+                else "",
+                data.get("comment") or entry.text or "",
+            ]
+        )
+    for task in pending:
+        if task.kind == "callback":
+            rows.append(
+                [task.title, moment_text(task.due_at), _(STATES[task.status]), "", "", "", ""]
+            )
+    return rows
+
+
+def record_rows(notebook: Any, case: Any) -> list[list[Any]]:
+    """The timeline's other records: notes, actions, status changes."""
+    rows = []
+    for entry in live(case.entries):
+        if entry.kind == "callback" or (entry.data or {}).get("task_id"):
+            continue
+        rows.append(
+            [
+                moment_text(entry.created_at),
+                _(KINDS[entry.kind]) if entry.kind in KINDS else entry.kind,
+                officer_name(notebook, entry.author),
+                entry.text,
+            ]
+        )
+    return rows
+
+
+def finding_rows(notebook: Any, case: Any) -> tuple[list[list[Any]], Any]:
+    """The findings of the case's last recorded legal review, and its score."""
+    review = next((r for r in notebook.recorded_reviews() if r.case_id == case.id), None)
+    if review is None:
+        return [], None
+    rows = [
+        [
+            finding.message,
+            _(SEVERITIES[finding.severity]) if finding.severity in SEVERITIES else finding.severity,
+            finding.points,
+            (_("Rectified: {note}").format(note=finding.rectified_note))
+            if finding.rectified
+            else _("Not rectified"),
+        ]
+        for finding in review.findings
+    ]
+    return rows, review.score
+
+
+def render_ledger(notebook: Any, case: Any, path: str | Path, at: datetime | None = None) -> Path:
+    """Write the person's whole file for ``case`` to ``path``.
+
+    :param at: the moment the open duties are judged against (default: now).
+    :raises casebook.errors.InvalidInputError: when no CJK font is installed.
+    """
+    moment = at or now()
+    labels = Labels(notebook.case_types().get(case.type) or {})
+    pending = notebook.tasks(moment, include_upcoming=True, case_id=case.id)
+    findings, score = finding_rows(notebook, case)
+    unit = case.unit or (getattr(notebook, "officer", None) or {}).get("unit", "")
+    name = case.fields.get("name", case.title)
+    sections = [
+        ledger_section(
+            _("Search duties (ledger, supervision, reports, analysis, reviews)"),
+            [_("Duty"), _("Due"), _("Done at"), _("Done by"), _("Outcome")],
+            [30, 15, 15, 15, 35],
+            duty_rows(notebook, case, pending),
+            empty_text=_("No duties scheduled."),
+        ),
+        ledger_section(
+            _("Callbacks to the family"),
+            [
+                _("Callback"),
+                _("Due"),
+                _("Called at"),
+                _("Called by"),
+                _("Reached"),
+                _("Satisfaction"),
+                _("Comment"),
+            ],
+            [22, 13, 13, 16, 8, 10, 18],
+            callback_rows(notebook, case, pending),
+            empty_text=_("No callbacks scheduled."),
+        ),
+        ledger_section(
+            _("Other records"),
+            [_("Time"), _("Kind"), _("Recorded by"), _("Content")],
+            [15, 12, 15, 58],
+            record_rows(notebook, case),
+            empty_text=_("No other records."),
+        ),
+        ledger_section(
+            _("Legal review findings and rectification")
+            + (_(" (score {score})").format(score=score) if score is not None else ""),
+            [_("Finding"), _("Severity"), _("Points deducted"), _("Rectification")],
+            [45, 10, 8, 37],
+            findings,
+            empty_text=_("Not reviewed yet.") if score is None else _("No findings."),
+        ),
+    ]
+    return ledger_pdf(
+        path,
+        title=_("Missing person file (一人一档): {name}").format(name=name),
+        subtitle=_("Case {number}").format(number=case.id[-12:].upper()),
+        fields=field_rows(case, labels),
+        fields_heading=_("The case"),
+        sections=sections,
+        unit=unit,
+        printed=_("Printed by {unit} on {date}").format(unit=unit, date=long_date(moment)),
+    )
