@@ -7,6 +7,7 @@ all of it or none. Hooks that notify (``case_saved``, ``task_completed``) run af
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gc
 import hashlib
@@ -53,7 +54,9 @@ from casebook.models import (
     ConflictValue,
     DocumentSpec,
     Entry,
+    EntrySpec,
     Finding,
+    OutcomeSchema,
     PanelSpec,
     PluginInfo,
     Problem,
@@ -65,7 +68,8 @@ from casebook.models import (
     TaskSpec,
 )
 from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
-from casebook.plugin_host import PluginHost, verify_signature
+from casebook.plugin_context import PluginContext
+from casebook.plugin_host import PluginHost, refuse_while_plugin_runs, verify_signature
 from casebook.views import STATUS, Views, body_text, load_registers, winners
 
 log = logging.getLogger("casebook")
@@ -175,6 +179,10 @@ def _check_outcome_schema(schema_text: str) -> None:
     :raises jsonschema.SchemaError: (not cached: a bad schema is checked again, and refused again).
     """
     Draft202012Validator.check_schema(json.loads(schema_text))
+
+
+class _UnknownOutcomeSchema(PluginError):
+    """A task names an outcome schema no enabled plugin registered."""
 
 
 def _iso(hlc: int) -> str:
@@ -303,9 +311,11 @@ class Notebook:
         self._load_head()
         max_hlc = self.conn.execute("SELECT max(hlc) FROM ops").fetchone()[0] or 0
         self.clock = clock.HybridClock(max_hlc)
-        self.host = PluginHost(self._keep_plugin_error)
+        self.host = PluginHost(self._keep_plugin_error, self._keep_plugin_notice)
+        self._context = PluginContext(self)
         self._case_types: dict[str, CaseType] = {}
         self._setting_specs: dict[str, SettingSpec] | None = None
+        self._outcome_schemas: dict[str, OutcomeSchema] | None = None
         self._settings_cache: dict[str, Any] = {}
         if self._load_plugins_flag:
             self._load_plugins()
@@ -357,12 +367,23 @@ class Notebook:
 
     # -- low-level store access ------------------------------------------------------------
 
+    @property
+    def conn(self) -> sqlcipher3.Connection:
+        """The store's connection. Refused while a plugin's hook runs on this thread."""
+        refuse_while_plugin_runs(_("use the notebook's connection"))
+        return self._conn
+
+    @conn.setter
+    def conn(self, connection: sqlcipher3.Connection | None) -> None:
+        self._conn = connection
+
     def _require_open(self) -> None:
         if self._db is None:
             raise AuthenticationError(_("The notebook is locked."))
 
     @contextmanager
     def _transaction(self) -> Iterator[None]:
+        refuse_while_plugin_runs(_("write to the notebook"))
         with self._lock:
             self._require_open()
             if self._in_transaction:
@@ -399,6 +420,7 @@ class Notebook:
         self.conn.execute("INSERT OR REPLACE INTO secrets VALUES (?, ?)", (name, value))
 
     def _secret(self, name: str) -> bytes:
+        refuse_while_plugin_runs(_("read this laptop's keys"))
         rows = self._query("SELECT value FROM secrets WHERE name = ?", (name,))
         if not rows:
             raise IntegrityError(_("The notebook has lost its device key."))
@@ -425,6 +447,7 @@ class Notebook:
         is written and applied before the next is built, since it may depend on the one before.
         Call inside :meth:`_transaction`.
         """
+        refuse_while_plugin_runs(_("write to the notebook"))
         officer_id = self._officer.get("officer_id", "?")
         ops: list[Op] = []
         creates: list[tuple[Op, tuple]] = []
@@ -509,15 +532,16 @@ class Notebook:
             for r in rows
             if r[2]
         ]
-        self.host = PluginHost(self._keep_plugin_error)
+        self.host = PluginHost(self._keep_plugin_error, self._keep_plugin_notice)
         self.host.load(disabled, installed, self._trusted_publishers())
         self._register_plugin_types()
 
     def _register_plugin_types(self) -> None:
         self._case_types = {}
         self._setting_specs = None
+        self._outcome_schemas = None
         self._load_builtin_types()
-        for plugin, schema in self.host.collect("register_case_types", dict, notebook=self):
+        for plugin, schema in self.host.collect("register_case_types", dict, context=self._context):
             try:
                 case_type = CaseType(schema, plugin)
             except PluginError as error:
@@ -559,7 +583,7 @@ class Notebook:
         return body_text(fields, entry_texts, case_type.unsearchable if case_type else frozenset())
 
     def _prepare(self, case_type: str, fields: dict[str, Any]) -> None:
-        self.host.call("prepare_fields", notebook=self, case_type=case_type, fields=fields)
+        self.host.call("prepare_fields", context=self._context, case_type=case_type, fields=fields)
 
     def validate_fields(self, case_type: str, fields: Any) -> list[Problem]:
         """Problems with these fields for a new case of this type (schema and plugins)."""
@@ -589,7 +613,7 @@ class Notebook:
         problems.extend(
             problem
             for _plugin, problem in self.host.collect(
-                "validate_case", Problem, notebook=self, case=draft
+                "validate_case", Problem, context=self._context, case=draft
             )
         )
         return problems
@@ -828,7 +852,7 @@ class Notebook:
 
     def _saved(self, case_id: str) -> Case:
         case = self.get_case(case_id)
-        self.host.call("case_saved", notebook=self, case=case)
+        self.host.call("case_saved", context=self._context, case=case)
         return case
 
     def update_case(self, case_id: str, fields: dict[str, Any]) -> Case:
@@ -1250,11 +1274,17 @@ class Notebook:
         :param new: the case was created in this transaction, so it has no plan yet.
         """
         by_plugin: dict[str, list[dict[str, Any]]] = {}
-        for plugin, result in self.host.call("schedule_tasks", notebook=self, case=case):
+        for plugin, result in self.host.call("schedule_tasks", context=self._context, case=case):
             tasks = by_plugin.setdefault(plugin, [])
             for spec in result or []:
                 try:
                     tasks.append(self._task_record(case.id, plugin, spec))
+                except _UnknownOutcomeSchema as error:
+                    # Another plugin's schema is missing (disabled?): keep the earlier plan
+                    # rather than cancel the task or record it with a weaker schema.
+                    self.host.report_error(plugin, "schedule_tasks", error)
+                    del by_plugin[plugin]
+                    break
                 except Exception as error:  # a bad TaskSpec is that plugin's error, not the save's
                     self.host.report_error(plugin, "schedule_tasks", error)
         # A plugin that raised is absent from by_plugin: its earlier plan stays as it was.
@@ -1290,8 +1320,11 @@ class Notebook:
         due = clock.parse_datetime(spec.due_at)
         if due is None:
             raise ValueError("a task needs due_at")
-        if spec.outcome_schema is not None:
-            _check_outcome_schema(canonical_json(spec.outcome_schema))
+        outcome_schema = spec.outcome_schema
+        if isinstance(outcome_schema, str):
+            outcome_schema = self._named_outcome_schema(outcome_schema)
+        elif outcome_schema is not None:
+            _check_outcome_schema(canonical_json(outcome_schema))
         return {
             "task_id": _stable_id(case_id, plugin, str(spec.key)),
             "key": str(spec.key),
@@ -1300,8 +1333,37 @@ class Notebook:
             "due_at": clock.format_datetime(due),
             "due_ts": int(due.timestamp()),
             "data": _json_value(spec.data or {}, "data"),
-            "outcome_schema": spec.outcome_schema,
+            "outcome_schema": outcome_schema,
         }
+
+    def outcome_schemas(self) -> dict[str, OutcomeSchema]:
+        """The named outcome schemas the plugins registered, by name."""
+        if self._outcome_schemas is None:
+            schemas: dict[str, OutcomeSchema] = {}
+            for plugin, item in self.host.collect(
+                "register_outcome_schemas", OutcomeSchema, context=self._context
+            ):
+                if not self.host.check_schema_name(plugin, item.name):
+                    continue
+                try:
+                    _check_outcome_schema(canonical_json(item.schema))
+                except Exception as error:
+                    self.host.report_error(plugin, "register_outcome_schemas", error)
+                    continue
+                item.plugin = plugin
+                schemas[item.name] = item
+            self._outcome_schemas = schemas
+        return dict(self._outcome_schemas)
+
+    def _named_outcome_schema(self, name: str) -> dict[str, Any]:
+        found = self.outcome_schemas().get(name)
+        if found is None:
+            raise _UnknownOutcomeSchema(
+                _("No outcome schema {name}: is the plugin that registers it enabled?").format(
+                    name=name
+                )
+            )
+        return found.schema
 
     def _task_window(self, at: Any) -> tuple[datetime, int]:
         try:
@@ -1444,11 +1506,50 @@ class Notebook:
                     },
                 },
             )
+            # What the plugins add after a task is returned and recorded here, in the same
+            # transaction; their follow-up tasks come from the plan that follows.
+            done = self.get_task(task_id)
+            self._record_plugin_entries(
+                task.case_id,
+                self.host.call(
+                    "task_completed", context=self._context, task=done, outcome=dict(outcome)
+                ),
+            )
             self._plan_tasks(self.get_case(task.case_id))
         case = self._saved(task.case_id)
-        done = self.get_task(task_id)
-        self.host.call("task_completed", notebook=self, task=done, outcome=outcome)
         return next(e for e in case.entries if e.id == entry_id)
+
+    def _record_plugin_entries(self, case_id: str, results: list[tuple[str, Any]]) -> None:
+        """Record the entries plugins returned, each naming its plugin and version."""
+        for plugin, result in results:
+            if result is None:
+                continue
+            if not isinstance(result, list | tuple):
+                self.host.report_error(
+                    plugin, "task_completed", TypeError("returned a non-list, expected EntrySpecs")
+                )
+                continue
+            for spec in result:
+                try:
+                    if not isinstance(spec, EntrySpec):
+                        raise TypeError(f"returned a {type(spec).__name__}, expected EntrySpec")
+                    self._check_entry(spec.kind, spec.text, spec.data)
+                    data = _json_value(spec.data or {}, "data")
+                except (TypeError, InvalidInputError) as error:
+                    self.host.report_error(plugin, "task_completed", error)
+                    continue
+                self._append(
+                    "entry.add",
+                    case_id,
+                    {
+                        "entry_id": new_id(),
+                        "kind": spec.kind,
+                        "text": spec.text,
+                        "data": data,
+                        "plugin": plugin,
+                        "plugin_version": self.host.version_of(plugin),
+                    },
+                )
 
     @staticmethod
     def _outcome_problem(error: Any) -> Problem:
@@ -1470,13 +1571,21 @@ class Notebook:
         except ValueError as error:
             raise InvalidInputError(_("Not a date: {error}").format(error=error)) from error
         found = []
-        for plugin, alert in self.host.collect("find_alerts", Alert, notebook=self, at=moment):
-            alert.plugin = alert.plugin or plugin
-            found.append(alert)
+        for plugin, alert in self.host.collect(
+            "find_alerts", Alert, context=self._context, at=moment
+        ):
+            if self.host.check_alert(plugin, alert):
+                alert.plugin = alert.plugin or plugin
+                found.append(alert)
         return found
 
     def review(self, case_id: str | None = None, at: Any = None) -> list[ReviewResult]:
         """Legal review of one case or all; each changed result is recorded as an op."""
+        return self._review(case_id, at, record=True)
+
+    def _review(self, case_id: str | None, at: Any, *, record: bool) -> list[ReviewResult]:
+        """The review as of ``at``; with ``record``, each changed result is recorded (the
+        plugins' findings, under their names and versions)."""
         try:
             moment = clock.parse_datetime(at) or clock.now()
         except ValueError as error:
@@ -1485,13 +1594,15 @@ class Notebook:
         rectified = {r[0]: r[1] for r in self._query("SELECT finding_id, note FROM rectifications")}
         stored = {r[0]: r[1] for r in self._query("SELECT case_id, result FROM reviews")}
         results = []
-        with self._transaction():
+        with self._transaction() if record else contextlib.nullcontext():
             for case in cases:
                 findings: list[Finding] = []
                 seen: dict[str, int] = {}
                 for plugin, finding in self.host.collect(
-                    "review_case", Finding, notebook=self, case=case, at=moment
+                    "review_case", Finding, context=self._context, case=case, at=moment
                 ):
+                    if not self.host.check_finding(plugin, finding):
+                        continue
                     key = f"{plugin}|{finding.rule}"
                     seen[key] = seen.get(key, 0) + 1
                     finding.plugin = plugin
@@ -1516,7 +1627,7 @@ class Notebook:
                         p: self.host.version_of(p) for p in sorted({f.plugin for f in findings})
                     },
                 }
-                if stored.get(case.id) != canonical_json(payload):
+                if record and stored.get(case.id) != canonical_json(payload):
                     self._append("review.record", case.id, payload)
                 results.append(result)
         return results
@@ -1570,7 +1681,9 @@ class Notebook:
 
     def reports(self) -> list[ReportSpec]:
         specs = []
-        for plugin, spec in self.host.collect("register_reports", ReportSpec, notebook=self):
+        for plugin, spec in self.host.collect(
+            "register_reports", ReportSpec, context=self._context
+        ):
             spec.plugin = spec.plugin or plugin
             specs.append(spec)
         return specs
@@ -1585,7 +1698,9 @@ class Notebook:
         for spec in self.reports():
             if spec.name == name:
                 try:
-                    report = spec.build(self, start_at, end_at)
+                    report = self.host.run(
+                        spec.plugin, f"report {name}", spec.build, self._context, start_at, end_at
+                    )
                 except Exception as error:
                     self.host.report_error(spec.plugin, f"report {name}", error)
                     raise PluginError(
@@ -1612,7 +1727,9 @@ class Notebook:
         """Printable documents, all or those for one case's type."""
         case_type = self.get_case(case_id).type if case_id else None
         specs = []
-        for plugin, spec in self.host.collect("register_documents", DocumentSpec, notebook=self):
+        for plugin, spec in self.host.collect(
+            "register_documents", DocumentSpec, context=self._context
+        ):
             spec.plugin = spec.plugin or plugin
             if case_type is None or not spec.case_types or case_type in spec.case_types:
                 specs.append(spec)
@@ -1624,7 +1741,14 @@ class Notebook:
         for spec in self.documents(case_id):
             if spec.name == name:
                 try:
-                    spec.render(self, case, Path(path))
+                    self.host.run(
+                        spec.plugin,
+                        f"document {name}",
+                        spec.render,
+                        self._context,
+                        case,
+                        Path(path),
+                    )
                 except (InvalidInputError, IntegrityError):
                     raise
                 except Exception as error:
@@ -1640,9 +1764,12 @@ class Notebook:
     def setting_specs(self) -> list[SettingSpec]:
         if self._setting_specs is None:
             specs = {}
-            for plugin, spec in self.host.collect("register_settings", SettingSpec, notebook=self):
-                spec.plugin = spec.plugin or plugin
-                specs[spec.key] = spec
+            for plugin, spec in self.host.collect(
+                "register_settings", SettingSpec, context=self._context
+            ):
+                if self.host.check_setting_key(plugin, spec.key):
+                    spec.plugin = plugin
+                    specs[spec.key] = spec
             self._setting_specs = specs
         return list(self._setting_specs.values())
 
@@ -1711,10 +1838,22 @@ class Notebook:
             "SELECT plugin, message, at FROM plugin_errors ORDER BY id"
         ):
             kept.setdefault(plugin, []).append(f"{message} ({at})")
+        refusals: dict[str, list[str]] = {}
+        slow: dict[str, dict[str, float]] = {}
+        for plugin, kind, subject, message, at in self._query(
+            "SELECT plugin, kind, subject, message, at FROM plugin_notices ORDER BY at, subject"
+        ):
+            if kind == "refusal":
+                refusals.setdefault(plugin, []).append(f"{message} ({at})")
+            elif kind == "slow":
+                slow.setdefault(plugin, {})[subject] = float(message)
         infos = []
         for plugin in sorted(self.host.plugins.values(), key=lambda p: p.name):
+            for hook, elapsed in slow.get(plugin.name, {}).items():
+                plugin.slow_hooks[hook] = max(elapsed, plugin.slow_hooks.get(hook, 0))
             info = plugin.info()
             info.errors = ([info.refused] if info.refused else []) + kept.get(plugin.name, [])
+            info.refusals = refusals.get(plugin.name, info.refusals)
             infos.append(info)
         return infos
 
@@ -1732,6 +1871,21 @@ class Notebook:
                 "DELETE FROM plugin_errors WHERE plugin = ? AND id NOT IN (SELECT id FROM plugin_errors"
                 " WHERE plugin = ? ORDER BY id DESC LIMIT 50)",
                 (plugin, plugin),
+            )
+
+    def _keep_plugin_notice(self, plugin: str, kind: str, subject: str, message: str) -> None:
+        """Keep a refusal or a slow hook in the store, so ``plugins list`` shows it later.
+
+        A slow hook keeps its longest time; a refusal its latest message."""
+        with self._lock:
+            if self._db is None:
+                return
+            self.conn.execute(
+                "INSERT INTO plugin_notices VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, kind, subject)"
+                " DO UPDATE SET message = excluded.message, at = excluded.at"
+                " WHERE excluded.kind != 'slow'"
+                " OR CAST(excluded.message AS REAL) > CAST(plugin_notices.message AS REAL)",
+                (plugin, kind, subject[:200], message[:2000], clock.format_datetime(clock.now())),
             )
 
     def _set_plugin_enabled(self, name: str, enabled: bool) -> None:
@@ -1819,7 +1973,9 @@ class Notebook:
 
     def gui_panels(self) -> list[PanelSpec]:
         panels = []
-        for plugin, spec in self.host.collect("register_gui_panels", PanelSpec, notebook=self):
+        for plugin, spec in self.host.collect(
+            "register_gui_panels", PanelSpec, context=self._context
+        ):
             spec.plugin = spec.plugin or plugin
             panels.append(spec)
         return panels

@@ -37,9 +37,9 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
 
-def receipt_rows(notebook: Any, case: Any) -> list[tuple[str, Any]]:
+def receipt_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
     fields = case.fields
-    officer = getattr(notebook, "officer", None) or {}
+    officer = getattr(context, "officer", None) or {}
     channel = fields.get("channel")
     if case.type == "missing_person":
         matter = _("Missing person: {name}, last seen {place}").format(
@@ -59,12 +59,12 @@ def receipt_rows(notebook: Any, case: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def render_receipt(notebook: Any, case: Any, path: str | Path) -> Path:
+def render_receipt(context: Any, case: Any, path: str | Path) -> Path:
     """Write the receipt (reporter's part and station stub) for ``case`` to ``path``.
 
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
-    rows = receipt_rows(notebook, case)
+    rows = receipt_rows(context, case)
     number = _("No. {number}").format(number=receipt_number(case))
     return receipt_pdf(
         path,

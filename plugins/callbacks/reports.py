@@ -73,7 +73,7 @@ def callbacks(
     """Callbacks due (today), done (recorded in the period) and overdue, with the overdue
     ones listed longest first.
 
-    :param tasks: pending tasks as of the report's day (``notebook.tasks(at)``).
+    :param tasks: pending tasks as of the report's day (``context.tasks(at)``).
     """
     pending = [task for task in tasks if task.kind == "callback"]
     due = [task for task in pending if task.status == "due"]

@@ -36,6 +36,9 @@ CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
     "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
     "then": {"required": ["reached", "satisfaction"]},
 }
+#: The name under which this plugin registers the callback outcome schema for every plugin
+#: that plans callbacks (missing persons, diversion): one schema, owned here.
+CALLBACK_OUTCOME_SCHEMA_NAME = "callbacks.callback"
 FOLLOW_UP_OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -103,7 +106,7 @@ def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
                 due_at=format_datetime(reported_at + timedelta(days=settings.first_days)),
                 title=_("Satisfaction callback (回访) to {name}").format(name=name),
                 data={**data, "round": 1},
-                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA_NAME,
             )
         )
     flags = [flag for flag in case.fields.get("key_flags") or [] if flag in settings.key_flags]
@@ -115,7 +118,7 @@ def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
                 due_at=format_datetime(reported_at + timedelta(days=settings.second_days)),
                 title=_("Second callback (key category) to {name}").format(name=name),
                 data={**data, "round": 2, "key_flags": flags},
-                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA_NAME,
             )
         )
     return tasks

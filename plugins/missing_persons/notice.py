@@ -15,7 +15,7 @@ _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "lo
 GENDER = {"male": "Male", "female": "Female", "unknown": "Unknown"}
 
 
-def photo_of(notebook: Any, case: Any) -> bytes | None:
+def photo_of(context: Any, case: Any) -> bytes | None:
     """The newest image attached to the case, or None (also when not synced here yet)."""
     images = [
         attachment
@@ -24,7 +24,7 @@ def photo_of(notebook: Any, case: Any) -> bytes | None:
     ]
     for attachment in reversed(images):
         try:
-            return notebook.read_attachment(attachment.id)
+            return context.read_attachment(attachment.id)
         except Exception:  # an unreadable photo must not stop the notice from printing
             continue
     return None
@@ -44,12 +44,12 @@ def notice_rows(case: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def render_notice(notebook: Any, case: Any, path: str | Path, contact: str = "") -> Path:
+def render_notice(context: Any, case: Any, path: str | Path, contact: str = "") -> Path:
     """Write the notice for ``case`` to ``path``.
 
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
-    unit = (getattr(notebook, "officer", None) or {}).get("unit", "")
+    unit = (getattr(context, "officer", None) or {}).get("unit", "")
     name = case.fields.get("name", "")
     return notice_pdf(
         path,
@@ -61,6 +61,6 @@ def render_notice(notebook: Any, case: Any, path: str | Path, contact: str = "")
             "once. Call 110 or contact the unit below. Every clue counts."
         ),
         contact=contact or _("Contact: {unit}, or call 110").format(unit=unit),
-        photo=photo_of(notebook, case),
+        photo=photo_of(context, case),
         no_photo_text=_("No photo"),
     )
