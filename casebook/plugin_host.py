@@ -359,12 +359,12 @@ class PluginHost:
             )
             if not isinstance(rule, str) or "." in rule or not RULE_ID.match(rule):
                 self.refuse_result(
-                    name, f"rule {rule}", _("{rule}: not a rule id").format(rule=rule)
+                    name, f"declared rule {rule}", _("{rule}: not a rule id").format(rule=rule)
                 )
             elif owner is not None and owner != name:
                 self.refuse_result(
                     name,
-                    f"rule {rule}",
+                    f"declared rule {rule}",
                     _("rule {rule} is declared by plugin {owner} already").format(
                         rule=rule, owner=owner
                     ),
