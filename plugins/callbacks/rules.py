@@ -155,8 +155,16 @@ def schedule(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
 def satisfaction_counts(
     cases: Iterable[Any], start: datetime | None = None, end: datetime | None = None
 ) -> dict[str, int]:
-    """Recorded callbacks in the period (by when recorded): done, reached and each level."""
-    counts = {"callbacks_done": 0, "reached": 0, "handled": 0}
+    """Recorded callbacks in the period (by when recorded): done, valid (reached) and each
+    level.
+
+    A valid call reached the person and recorded a level of satisfaction, as the callback
+    outcome schema requires. Outcomes recorded before every callback used that schema (the
+    missing-persons and diversion callbacks had a weaker copy) may say ``reached`` with no
+    level: they count as done and as ``reached_without_level``, never as valid calls, so
+    the rates' denominator is always the sum of the three levels.
+    """
+    counts = {"callbacks_done": 0, "reached": 0, "handled": 0, "reached_without_level": 0}
     counts.update({level: 0 for level in SATISFACTION_LEVELS})
     for case in cases:
         for entry in callback_entries(case):
@@ -167,10 +175,18 @@ def satisfaction_counts(
                 continue
             data = entry.data or {}
             counts["callbacks_done"] += 1
-            if data.get("reached"):
+            if not data.get("reached"):
+                continue
+            level = data.get("satisfaction")
+            if is_valid_call(data):
                 counts["reached"] += 1
                 counts["handled"] += bool(data.get("handled"))
-                level = data.get("satisfaction")
-                if level in SATISFACTION_LEVELS:
-                    counts[level] += 1
+                counts[level] += 1
+            else:
+                counts["reached_without_level"] += 1
     return counts
+
+
+def is_valid_call(data: dict[str, Any]) -> bool:
+    """A callback that reached the person and recorded a level of satisfaction."""
+    return bool(data.get("reached")) and data.get("satisfaction") in SATISFACTION_LEVELS
