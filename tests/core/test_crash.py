@@ -19,6 +19,7 @@ WRITER = r"""
 import sys
 from casebook import Notebook
 nb = Notebook.open(sys.argv[1], sys.argv[2])
+print("open", flush=True)
 round_ = 0
 while True:
     round_ += 1
@@ -51,7 +52,10 @@ def kill_and_check(notebook_dir: Path, rounds: int, rng: random.Random) -> None:
             stdout=subprocess.PIPE,
             text=True,
         )
-        time.sleep(rng.uniform(0.5, 2.0))
+        # Evidence first: the writer has opened the notebook and is importing. Only then a
+        # random moment, so a busy machine cannot turn the round into a kill at start-up.
+        assert writer.stdout is not None and writer.stdout.readline() == "open\n"
+        time.sleep(rng.uniform(0.0, 1.5))
         os.kill(writer.pid, signal.SIGKILL)
         out, _ = writer.communicate()
         reported = [int(line) for line in out.split()]
