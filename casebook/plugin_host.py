@@ -444,7 +444,11 @@ class PluginHost:
         started = clock.monotonic_ms()
         try:
             with plugin_code(plugin_name):
-                return function(*args, **kwargs)
+                result = function(*args, **kwargs)
+                if isinstance(result, Iterator):
+                    # A generator's body runs when it is read: read it while still guarded.
+                    result = list(result)
+                return result
         finally:
             budget = HOOK_BUDGET_MS.get(what)
             if budget is not None:

@@ -413,3 +413,27 @@ def test_the_host_api_version_is_2(notebook, api):
     notebook.register_plugin("versioned", Plugin())
     [info] = [p for p in notebook.plugins() if p.name == "versioned"]
     assert bool(info.refused) == (2 not in api)
+
+
+def test_a_generator_hook_runs_under_the_guard(notebook):
+    attempts = []
+
+    class Lazy:
+        casebook_plugin = {"version": "1", "publisher": "T", "api": [2]}
+
+        def __init__(self, nb):
+            self.nb = nb
+
+        @hookimpl
+        def schedule_tasks(self, context, case):
+            try:  # runs only when the host reads the generator
+                self.nb.add_entry(case.id, "note", "PLUGIN")
+            except PluginPermissionError:
+                attempts.append("refused")
+            yield TaskSpec(key="k", kind="check", due_at=case.created_at)
+
+    notebook.register_plugin("lazy", Lazy(notebook))
+    case = notebook.create_case("incident", {"title": "x"})
+    assert attempts == ["refused"]
+    assert [e for e in notebook.get_case(case.id).entries if e.text == "PLUGIN"] == []
+    assert [t.plugin for t in notebook.tasks(include_upcoming=True)].count("lazy") == 1
