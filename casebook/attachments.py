@@ -1,118 +1,152 @@
-"""Attachments: files outside the database, encrypted in chunks with AES-256-GCM.
+"""Attachments of a notebook: files attached to cases, encrypted in blobs beside the store.
 
-Each attachment has its own random 256-bit key, kept in the ``attachment.add`` op (so it is
-encrypted in the store and in sync segments) and a random id that names the file. The
-blob can therefore travel to the share as it is.
-
-Blob format: ``MAGIC`` (8 bytes), chunk size (4 bytes, big-endian), then per chunk:
-ciphertext length (4 bytes) and AES-GCM ciphertext. Chunk ``i`` uses the nonce
-``i`` (12 bytes, big-endian) and the associated data ``id|i|last`` so chunks cannot be
-reordered, dropped or truncated unnoticed.
+The blob format is :mod:`casebook.blobs`; each file's key travels in its ``attachment.add`` op.
 """
 
 from __future__ import annotations
 
 import hashlib
+import mimetypes
 import os
 import secrets
-import struct
-from collections.abc import Iterator
+import shutil
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
-from casebook.errors import IntegrityError
+from casebook import blobs
+from casebook.cases import Cases
+from casebook.errors import IntegrityError, InvalidInputError, NotFoundError
 from casebook.i18n import _
-from casebook.keys import fsync_dir
-
-MAGIC = b"CBBLOB01"
-CHUNK_SIZE = 1 << 20
-MAX_CHUNK = 64 << 20
-
-
-def new_attachment_id() -> str:
-    return secrets.token_hex(16)
+from casebook.journal import Journal
+from casebook.keys import b64d, b64e
+from casebook.models import Attachment
+from casebook.queries import Queries
+from casebook.session import Session
+from casebook.tasks import Tasks
 
 
-def _aad(attachment_id: str, index: int, last: bool) -> bytes:
-    return f"{attachment_id}|{index}|{int(last)}".encode("ascii")
+class Attachments:
+    """Attaching, reading and exporting files; fetching blobs that sync brings."""
 
+    def __init__(
+        self,
+        session: Session,
+        journal: Journal,
+        queries: Queries,
+        cases: Cases,
+        tasks: Tasks,
+        folder: Path,
+    ) -> None:
+        self.session = session
+        self.journal = journal
+        self.queries = queries
+        self.cases = cases
+        self.tasks = tasks
+        self.folder = folder
 
-def _nonce(index: int) -> bytes:
-    return index.to_bytes(12, "big")
+    def _blob_path(self, attachment_id: str) -> Path:
+        return blobs.blob_path(self.folder, attachment_id)
 
+    def attach(
+        self, case_id: str, path: str | os.PathLike, *, name: str | None = None
+    ) -> Attachment:
+        """Encrypt a file into the notebook and attach it to a case."""
+        case = self.queries.get_case(case_id)
+        self.cases.refuse_deleted(case)
+        source = Path(path)
+        if not source.is_file():
+            raise InvalidInputError(_("Not a file: {path}").format(path=source))
+        attachment_id = blobs.new_attachment_id()
+        file_key = secrets.token_bytes(32)
+        blob_path = self._blob_path(attachment_id)
+        blob_path.parent.mkdir(exist_ok=True)
+        size, digest = blobs.encrypt_file(source, blob_path, attachment_id, file_key)
+        display_name = (name or source.name)[:255]
+        try:
+            with self.session.transaction():
+                self.journal.append(
+                    "attachment.add",
+                    case_id,
+                    {
+                        "attachment_id": attachment_id,
+                        "name": display_name,
+                        "size": size,
+                        "media_type": mimetypes.guess_type(display_name)[0]
+                        or "application/octet-stream",
+                        "sha256": digest,
+                        "file_key": b64e(file_key),
+                    },
+                )
+        except BaseException:
+            blob_path.unlink(missing_ok=True)
+            raise
+        return next(a for a in self.tasks.saved(case_id).attachments if a.id == attachment_id)
 
-def encrypt_file(
-    source: Path, blob_path: Path, attachment_id: str, key: bytes, chunk_size: int = CHUNK_SIZE
-) -> tuple[int, str]:
-    """Encrypt ``source`` into ``blob_path`` (atomically). Returns (size, sha256 of plaintext)."""
-    aead = AESGCM(key)
-    digest = hashlib.sha256()
-    size = 0
-    tmp = blob_path.with_name(blob_path.name + ".part")
-    with open(source, "rb") as reader, open(tmp, "wb") as writer:
-        writer.write(MAGIC + struct.pack(">I", chunk_size))
-        index = 0
-        chunk = reader.read(chunk_size)
-        while True:
-            following = reader.read(chunk_size)
-            last = not following
-            digest.update(chunk)
-            size += len(chunk)
-            sealed = aead.encrypt(_nonce(index), chunk, _aad(attachment_id, index, last))
-            writer.write(struct.pack(">I", len(sealed)) + sealed)
-            if last:
-                break
-            chunk, index = following, index + 1
-        writer.flush()
-        os.fsync(writer.fileno())
-    os.replace(tmp, blob_path)
-    fsync_dir(blob_path.parent)
-    return size, digest.hexdigest()
+    def _attachment_key(self, attachment_id: str) -> tuple[bytes, str]:
+        rows = self.session.query(
+            "SELECT file_key, sha256 FROM attachments WHERE attachment_id = ?", (attachment_id,)
+        )
+        if not rows:
+            raise NotFoundError(_("No attachment {id}.").format(id=attachment_id))
+        return b64d(rows[0][0]), rows[0][1]
 
-
-def decrypt_chunks(blob_path: Path, attachment_id: str, key: bytes) -> Iterator[bytes]:
-    """Yield the plaintext chunks.
-
-    :raises IntegrityError: for a missing, truncated, reordered or altered blob.
-    """
-    aead = AESGCM(key)
-    try:
-        reader = open(blob_path, "rb")
-    except FileNotFoundError as error:
-        raise IntegrityError(
-            _("Attachment {id} is not on this laptop yet.").format(id=attachment_id)
-        ) from error
-    with reader:
-        header = reader.read(len(MAGIC) + 4)
-        if len(header) != len(MAGIC) + 4 or header[: len(MAGIC)] != MAGIC:
+    def read_attachment(self, attachment_id: str) -> bytes:
+        """The decrypted contents. :raises IntegrityError: missing or damaged blob."""
+        key, digest = self._attachment_key(attachment_id)
+        data = b"".join(blobs.decrypt_chunks(self._blob_path(attachment_id), attachment_id, key))
+        if hashlib.sha256(data).hexdigest() != digest:
             raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
-        index = 0
-        while True:
-            length_bytes = reader.read(4)
-            if len(length_bytes) != 4:
-                raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
-            (length,) = struct.unpack(">I", length_bytes)
-            sealed = reader.read(length) if length <= MAX_CHUNK else b""
-            if len(sealed) != length or length == 0:
-                raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
-            last = reader.peek(1)[:1] == b"" if hasattr(reader, "peek") else False
-            try:
-                yield aead.decrypt(_nonce(index), sealed, _aad(attachment_id, index, last))
-            except InvalidTag as error:
-                raise IntegrityError(
-                    _("Attachment {id} is damaged.").format(id=attachment_id)
-                ) from error
-            if last:
-                return
-            index += 1
+        return data
 
+    def export_attachment(self, attachment_id: str, dest: str | os.PathLike) -> Path:
+        """Decrypt an attachment to ``dest`` (a file, or a folder to put it in by its name)."""
+        key, digest = self._attachment_key(attachment_id)
+        target = Path(dest)
+        if target.is_dir():
+            name = self.session.query(
+                "SELECT name FROM attachments WHERE attachment_id = ?", (attachment_id,)
+            )[0][0]
+            target = target / Path(name).name
+        hasher = hashlib.sha256()
+        tmp = target.with_name(target.name + ".part")
+        try:
+            with open(tmp, "wb") as writer:
+                for chunk in blobs.decrypt_chunks(
+                    self._blob_path(attachment_id), attachment_id, key
+                ):
+                    hasher.update(chunk)
+                    writer.write(chunk)
+            if hasher.hexdigest() != digest:
+                raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return target
 
-def verify_blob(blob_path: Path, attachment_id: str, key: bytes, sha256: str) -> None:
-    """Check a whole blob against the recorded plaintext hash, without keeping it."""
-    digest = hashlib.sha256()
-    for chunk in decrypt_chunks(blob_path, attachment_id, key):
-        digest.update(chunk)
-    if digest.hexdigest() != sha256:
-        raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
+    def attachment_blob_path(self, attachment_id: str) -> Path | None:
+        """The encrypted blob of an attachment, or None when it is not on this laptop yet."""
+        self._attachment_key(attachment_id)
+        path = self._blob_path(attachment_id)
+        return path if path.exists() else None
+
+    def missing_attachments(self) -> list[str]:
+        """Attachments known from the log whose blob is not here yet (for sync to fetch)."""
+        return [
+            r[0]
+            for r in self.session.query("SELECT attachment_id FROM attachments ORDER BY added_hlc")
+            if not self._blob_path(r[0]).exists()
+        ]
+
+    def import_attachment_blob(self, attachment_id: str, source: str | os.PathLike) -> None:
+        """Store an encrypted blob fetched from elsewhere, after checking it decrypts to the
+        recorded contents. :raises IntegrityError: when it does not."""
+        key, digest = self._attachment_key(attachment_id)
+        target = self._blob_path(attachment_id)
+        tmp = target.with_name(target.name + ".incoming")
+        shutil.copyfile(source, tmp)
+        try:
+            blobs.verify_blob(tmp, attachment_id, key, digest)
+            with open(tmp, "rb+") as handle:
+                os.fsync(handle.fileno())
+            os.replace(tmp, target)
+        finally:
+            tmp.unlink(missing_ok=True)

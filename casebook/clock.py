@@ -66,6 +66,16 @@ class HybridClock:
                 self.last = remote
 
 
+def hlc_of(moment: datetime) -> int:
+    """The smallest HLC timestamp at ``moment`` (counter 0): for range queries on HLC columns."""
+    return int(moment.timestamp() * 1000) << COUNTER_BITS
+
+
+def format_hlc(hlc: int) -> str:
+    """The wall-clock part of an HLC timestamp as ISO 8601 text (see :func:`format_datetime`)."""
+    return format_datetime(hlc_datetime(hlc))
+
+
 def parse_datetime(text: str | datetime | None, *, end_of_day: bool = False) -> datetime | None:
     """Parse an ISO 8601 date or datetime; naive values are local time.
 

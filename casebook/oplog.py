@@ -10,14 +10,15 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import os
-import time
 from functools import cache
 from importlib import resources
 from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from casebook import clock
 from casebook.errors import IntegrityError, InvalidInputError
 from casebook.i18n import _
 
@@ -34,7 +35,7 @@ def new_id() -> str:
     random ids would touch a different page of each index on every insert: on a bulk import
     that was most of the bytes written.
     """
-    millis = time.time_ns() // 1_000_000 & (1 << 48) - 1
+    millis = clock.wall_ms() & (1 << 48) - 1
     rand = int.from_bytes(os.urandom(10), "big")
     value = (
         millis << 80 | 0x7 << 76 | (rand >> 62 & 0xFFF) << 64 | 0b10 << 62 | rand & (1 << 62) - 1
@@ -56,9 +57,42 @@ def canonical_bytes(value: Any) -> bytes:
     return canonical_json(value).encode("utf-8")
 
 
-def op_hash(op: Op) -> str:
-    """sha256 of the canonical op; the next op of the device carries it as ``prev_hash``."""
-    return hashlib.sha256(canonical_bytes(op)).hexdigest()
+def op_hash(op: Op | str) -> str:
+    """sha256 of the canonical op; the next op of the device carries it as ``prev_hash``.
+
+    :param op: the op, or its canonical JSON (the ``body`` stored in the log) when the caller
+        already has it: the one hash of an op, whichever form is at hand.
+    """
+    body = op if isinstance(op, str) else canonical_json(op)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def stable_id(*parts: str) -> str:
+    """An id derived from its parts, the same on every laptop (task and finding ids)."""
+    return hashlib.sha256("|".join(parts).encode("utf-8")).hexdigest()[:32]
+
+
+def json_value(value: Any, what: str) -> Any:
+    """A copy of ``value`` made of JSON types only; anything else (a date object, NaN, a key
+    that is not text) is refused, since it could not be stored in an op and synced as it is.
+
+    :raises InvalidInputError: naming ``what``.
+    """
+    if isinstance(value, str | bool | int) or value is None:
+        return value
+    if isinstance(value, float) and math.isfinite(value):
+        return value
+    if isinstance(value, dict):
+        copy = {}
+        for key, item in value.items():
+            if not isinstance(key, str):
+                break
+            copy[key] = item if type(item) is str else json_value(item, what)
+        else:
+            return copy
+    elif isinstance(value, list | tuple):
+        return [item if type(item) is str else json_value(item, what) for item in value]
+    raise InvalidInputError(_("{what}: not a JSON value").format(what=what))
 
 
 def covers(op: Op, device_id: str, seq: int) -> bool:

@@ -130,7 +130,7 @@ class PluginContext:
     def review(self, case_id: str | None = None, at: Any = None) -> list[ReviewResult]:
         """The legal review of one case or all as of ``at``, computed and not recorded."""
         with host_code():
-            return self.__notebook._review(case_id, at, record=False)
+            return self.__notebook._review.evaluate(case_id, at)
 
     def recorded_reviews(self) -> list[ReviewResult]:
         """The last recorded review of every case."""

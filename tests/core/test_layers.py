@@ -89,3 +89,72 @@ def test_no_generic_top_level_packages_are_installed(tmp_path):
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp_path
     )
     assert result.stdout.strip() == "[]"
+
+
+def _layers() -> list[set[str]]:
+    """The layer lines of docs/architecture.md, from the bottom."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    block = text.split("```layers\n", 1)[1].split("```", 1)[0]
+    return [set(line.split()) for line in block.splitlines() if line.strip()]
+
+
+def _runtime_imports(tree: ast.Module) -> list[str]:
+    """Top-level ``casebook`` modules a module imports, leaving out ``if TYPE_CHECKING:``."""
+    skipped = {
+        id(node)
+        for block in ast.walk(tree)
+        if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+        for statement in block.body
+        for node in ast.walk(statement)
+    }
+    found = []
+    for node in ast.walk(tree):
+        if id(node) in skipped:
+            continue
+        if isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+            parts = node.module.split(".")
+            if parts[0] != "casebook":
+                continue
+            if len(parts) > 1:
+                found.append(parts[1])
+            else:  # from casebook import clock, search: submodules (or names of __init__)
+                found += [alias.name for alias in node.names]
+        elif isinstance(node, ast.Import):
+            found += [a.name.split(".")[1] for a in node.names if a.name.startswith("casebook.")]
+    return found
+
+
+def test_core_modules_import_only_lower_layers():
+    layers = _layers()
+    rank = {name: index for index, line in enumerate(layers) for name in line}
+    top = len(layers) - 1
+    core = ROOT / "casebook"
+    modules = {path.stem: [path] for path in core.glob("*.py")}
+    modules["gui"] = sorted((core / "gui").rglob("*.py"))
+    unplaced = sorted(set(modules) - set(rank))
+    assert unplaced == [], "add these modules to the layers in docs/architecture.md"
+    problems = []
+    for name, paths in sorted(modules.items()):
+        for path in paths:
+            for imported in _runtime_imports(ast.parse(path.read_text(encoding="utf-8"))):
+                # ``from casebook import Notebook``: a name the package exports.
+                imported = imported if imported in rank else "__init__"
+                if imported == name:
+                    continue
+                if rank[imported] >= rank[name] and not rank[name] == rank[imported] == top:
+                    problems.append(f"{path.relative_to(core)} imports casebook.{imported}")
+    assert problems == []
+
+
+def test_the_layers_check_finds_an_upward_import():
+    tree = ast.parse(
+        "from typing import TYPE_CHECKING\n"
+        "from casebook import clock, store\n"
+        "from casebook.notebook import Notebook\n"
+        "import casebook.views\n"
+        "if TYPE_CHECKING:\n"
+        "    from casebook.cli import main\n"
+        "def later():\n"
+        "    from casebook.pdf import render_report\n"
+    )
+    assert _runtime_imports(tree) == ["clock", "store", "notebook", "views", "pdf"]

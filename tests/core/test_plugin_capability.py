@@ -65,7 +65,10 @@ def write_attempts(nb: Notebook, case_id: str, entry_id: str, task_id: str, tmp_
         "set_sync_state": lambda: nb.set_sync_state("last_sync_at", "PLUGIN"),
         "rebuild": lambda: nb.rebuild(),
         "lock": lambda: nb.lock(),
-        "append an op": lambda: nb._append("case.set", case_id, {"fields": {"x": 1}}),
+        "append an op": lambda: nb.journal.append("case.set", case_id, {"fields": {"x": 1}}),
+        "receive ops": lambda: nb.apply_remote_ops([]),
+        "session transaction": lambda: nb.session.transaction().__enter__(),
+        "session secret": lambda: nb.session.secret("ed25519"),
         "conn": lambda: nb.conn,
         "device_signing_key": lambda: nb.device_signing_key(),
         "device_exchange_key": lambda: nb.device_exchange_key(),
@@ -201,7 +204,7 @@ def test_every_write_connection_and_key_is_refused_from_every_hook(notebook, tmp
     notebook.outcome_schemas()
     notebook.validate_fields("incident", {"title": "x"})
     notebook.alerts()
-    notebook._review(case.id, None, record=False)
+    notebook.plugin_context.review(case.id)
     notebook.build_report("intruder")
     notebook.render_document("intruder", case.id, tmp_path / "doc.pdf")
     notebook.gui_panels()
@@ -344,7 +347,9 @@ def test_the_host_refuses_results_outside_the_contract(notebook, notebook_dir, c
     try:
         [kept] = [p for p in again.plugins() if p.name == "legal_review"]
         assert kept.refusals == []
-        stored = again._query("SELECT subject FROM plugin_notices WHERE plugin = 'overreaching'")
+        stored = again.session.query(
+            "SELECT subject FROM plugin_notices WHERE plugin = 'overreaching'"
+        )
         assert {"rule filing_overdue", "severity bogus"} <= {row[0] for row in stored}
     finally:
         again.close()

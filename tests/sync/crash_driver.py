@@ -20,6 +20,7 @@ from casebook.sync import share as share_module
 from casebook.sync.engine import SyncEngine
 
 from casebook import Notebook
+from casebook.journal import Journal
 
 PASSPHRASE = os.environ.get("CASEBOOK_PASSPHRASE", "")
 SEGMENT_OPS = 2
@@ -61,7 +62,7 @@ def install(step: str, hit: int, notebook: Notebook) -> None:
 
         notebook.set_sync_state = set_then_maybe_die  # type: ignore[method-assign]
     elif step == "apply_in_transaction":
-        real_drain = Notebook._drain_waiting
+        real_drain = Journal._drain_waiting
 
         def drain_then_die(self):
             applied = real_drain(self)
@@ -69,7 +70,7 @@ def install(step: str, hit: int, notebook: Notebook) -> None:
                 die()  # inside the transaction, before its commit
             return applied
 
-        Notebook._drain_waiting = drain_then_die  # type: ignore[method-assign]
+        Journal._drain_waiting = drain_then_die  # type: ignore[method-assign]
     elif step == "apply_after_commit":
         real_apply = notebook.apply_remote_ops
 

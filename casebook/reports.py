@@ -1,0 +1,112 @@
+"""Reports and printable documents, as the plugins declare them."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+from casebook import clock
+from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, PluginError
+from casebook.i18n import _
+from casebook.models import DocumentSpec, Report, ReportSpec
+from casebook.queries import Queries
+
+
+class Reports:
+    """Building reports and rendering documents; each is a plugin's code, run on its behalf."""
+
+    def __init__(self, queries: Queries, notebook: Any) -> None:
+        """:param notebook: the notebook, whose ``plugin_context`` the hooks, report builders
+        and document renderers are handed."""
+        self.queries = queries
+        self._notebook = notebook
+
+    @property
+    def host(self) -> Any:
+        return self._notebook.host
+
+    def reports(self) -> list[ReportSpec]:
+        specs = []
+        for plugin, spec in self.host.collect(
+            "register_reports", ReportSpec, context=self._notebook.plugin_context
+        ):
+            spec.plugin = spec.plugin or plugin
+            specs.append(spec)
+        return specs
+
+    def build_report(self, name: str, start: Any = None, end: Any = None) -> Report:
+        """Build a report by name. :raises NotFoundError: unknown report; :raises PluginError: it failed."""
+        try:
+            start_at = clock.parse_datetime(start)
+            end_at = clock.parse_datetime(end, end_of_day=True)
+        except ValueError as error:
+            raise InvalidInputError(_("Not a date: {error}").format(error=error)) from error
+        for spec in self.reports():
+            if spec.name == name:
+                try:
+                    report = self.host.run(
+                        spec.plugin,
+                        f"report {name}",
+                        spec.build,
+                        self._notebook.plugin_context,
+                        start_at,
+                        end_at,
+                    )
+                except Exception as error:
+                    self.host.report_error(spec.plugin, f"report {name}", error)
+                    raise PluginError(
+                        _("Report {name} failed: {error}").format(name=name, error=error)
+                    ) from error
+                if not isinstance(report, Report):
+                    raise PluginError(
+                        _("Report {name} failed: {error}").format(name=name, error="not a Report")
+                    )
+                return report
+        raise NotFoundError(
+            _("No report {name}. Available: {names}").format(
+                name=name, names=", ".join(s.name for s in self.reports()) or "-"
+            )
+        )
+
+    def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
+        """Write a built report as a PDF (Chinese included)."""
+        from casebook import pdf
+
+        return pdf.render_report(report, Path(path))
+
+    def documents(self, case_id: str | None = None) -> list[DocumentSpec]:
+        """Printable documents, all or those for one case's type."""
+        case_type = self.queries.get_case(case_id).type if case_id else None
+        specs = []
+        for plugin, spec in self.host.collect(
+            "register_documents", DocumentSpec, context=self._notebook.plugin_context
+        ):
+            spec.plugin = spec.plugin or plugin
+            if case_type is None or not spec.case_types or case_type in spec.case_types:
+                specs.append(spec)
+        return specs
+
+    def render_document(self, name: str, case_id: str, path: str | os.PathLike) -> Path:
+        """Render a printable document of a case to a PDF file."""
+        case = self.queries.get_case(case_id)
+        for spec in self.documents(case_id):
+            if spec.name == name:
+                try:
+                    self.host.run(
+                        spec.plugin,
+                        f"document {name}",
+                        spec.render,
+                        self._notebook.plugin_context,
+                        case,
+                        Path(path),
+                    )
+                except (InvalidInputError, IntegrityError):
+                    raise
+                except Exception as error:
+                    self.host.report_error(spec.plugin, f"document {name}", error)
+                    raise PluginError(
+                        _("Document {name} failed: {error}").format(name=name, error=error)
+                    ) from error
+                return Path(path)
+        raise NotFoundError(_("No document {name} for this case.").format(name=name))
