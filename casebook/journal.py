@@ -129,7 +129,7 @@ class Journal:
         is written and applied before the next is built, since it may depend on the one before.
         Call inside a transaction.
         """
-        refuse_while_plugin_runs(_("write to the notebook"))
+        refuse_while_plugin_runs("write")
         officer_id = self.session.officer.get("officer_id", "?")
         conn = self.session.conn
         ops: list[Op] = []

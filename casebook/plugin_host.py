@@ -91,20 +91,30 @@ def running_plugin() -> str | None:
     return stack[-1] if stack else None
 
 
+#: What the guard refuses, by key. Translated only when refusing: the check runs at every
+#: use of the connection, and a translation costs far more than the check.
+GUARDED_ACTIONS: dict[str, Callable[[], str]] = {
+    "write": lambda: _("write to the notebook"),
+    "connection": lambda: _("use the notebook's connection"),
+    "keys": lambda: _("read this laptop's keys"),
+}
+
+
 def refuse_while_plugin_runs(action: str) -> None:
     """Called by the notebook's write path and key accessors.
 
-    :param action: what was attempted, in the user's language ("write to the notebook").
+    :param action: what was attempted: a key of :data:`GUARDED_ACTIONS`.
     :raises PluginPermissionError: a plugin's hook is running on this thread.
     """
-    plugin = running_plugin()
-    if plugin is not None:
+    stack = _running.stack
+    if stack and stack[-1] is not None:
+        plugin = stack[-1]
         log.warning("plugin %s was refused: %s", plugin, action)
         raise PluginPermissionError(
             _(
                 "Plugin {plugin} may not {action}: plugins read through their context and"
                 " return what they change."
-            ).format(plugin=plugin, action=action)
+            ).format(plugin=plugin, action=GUARDED_ACTIONS[action]())
         )
 
 

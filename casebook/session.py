@@ -40,7 +40,7 @@ class Session:
     @property
     def conn(self) -> Any:
         """The SQLCipher connection. Refused while a plugin's hook runs on this thread."""
-        refuse_while_plugin_runs(_("use the notebook's connection"))
+        refuse_while_plugin_runs("connection")
         return self._conn
 
     @property
@@ -69,7 +69,7 @@ class Session:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One SQLite transaction; a nested use joins the outer one."""
-        refuse_while_plugin_runs(_("write to the notebook"))
+        refuse_while_plugin_runs("write")
         with self.lock:
             self.require_open()
             if self.in_transaction:
@@ -109,7 +109,7 @@ class Session:
         self.conn.execute("INSERT OR REPLACE INTO secrets VALUES (?, ?)", (name, value))
 
     def secret(self, name: str) -> bytes:
-        refuse_while_plugin_runs(_("read this laptop's keys"))
+        refuse_while_plugin_runs("keys")
         rows = self.query("SELECT value FROM secrets WHERE name = ?", (name,))
         if not rows:
             raise IntegrityError(_("The notebook has lost its device key."))
