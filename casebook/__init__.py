@@ -11,9 +11,12 @@ from casebook.errors import (
     InvalidInputError,
     NotFoundError,
     PluginError,
+    PluginPermissionError,
 )
 from casebook.hookspecs import hookimpl
 from casebook.models import (
+    MAX_FINDING_POINTS,
+    SEVERITIES,
     Alarm,
     Alert,
     Attachment,
@@ -23,7 +26,9 @@ from casebook.models import (
     ConflictValue,
     DocumentSpec,
     Entry,
+    EntrySpec,
     Finding,
+    OutcomeSchema,
     PanelSpec,
     PluginInfo,
     Problem,
@@ -36,6 +41,7 @@ from casebook.models import (
     Vocabulary,
 )
 from casebook.notebook import STATUSES, Notebook
+from casebook.plugin_context import PluginContext
 from casebook.plugin_host import API_VERSION
 from casebook.vocabulary import Glossary, ReportRole
 
@@ -43,6 +49,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "API_VERSION",
+    "MAX_FINDING_POINTS",
+    "SEVERITIES",
     "STATUSES",
     "Alarm",
     "Alert",
@@ -55,15 +63,19 @@ __all__ = [
     "ConflictValue",
     "DocumentSpec",
     "Entry",
+    "EntrySpec",
     "Finding",
     "Glossary",
     "IntegrityError",
     "InvalidInputError",
     "NotFoundError",
     "Notebook",
+    "OutcomeSchema",
     "PanelSpec",
+    "PluginContext",
     "PluginError",
     "PluginInfo",
+    "PluginPermissionError",
     "Problem",
     "Report",
     "ReportRole",

@@ -8,7 +8,6 @@ was saved after the commit.
 from __future__ import annotations
 
 import gc
-import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -24,7 +23,7 @@ from casebook.models import Case, Entry, Problem
 from casebook.oplog import json_value, new_id
 from casebook.queries import Queries
 from casebook.session import Session
-from casebook.tasks import Tasks
+from casebook.tasks import Tasks, check_entry
 
 STATUSES = (
     "received",
@@ -37,7 +36,6 @@ STATUSES = (
     "transferred",
     "closed",
 )
-ENTRY_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
 IMPORT_BATCH = 10000
 ProgressCallback = Callable[[int, int | None], None]
 
@@ -71,7 +69,7 @@ class Cases:
         tasks: Tasks,
         notebook: Any,
     ) -> None:
-        """:param notebook: what the hooks are handed."""
+        """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
         self.session = session
         self.journal = journal
         self.queries = queries
@@ -87,7 +85,10 @@ class Cases:
 
     def _prepare(self, case_type: str, fields: dict[str, Any]) -> None:
         self.host.call(
-            "prepare_fields", notebook=self._notebook, case_type=case_type, fields=fields
+            "prepare_fields",
+            context=self._notebook.plugin_context,
+            case_type=case_type,
+            fields=fields,
         )
 
     def validate_fields(self, case_type: str, fields: Any) -> list[Problem]:
@@ -118,7 +119,7 @@ class Cases:
         problems.extend(
             problem
             for _plugin, problem in self.host.collect(
-                "validate_case", Problem, notebook=self._notebook, case=draft
+                "validate_case", Problem, context=self._notebook.plugin_context, case=draft
             )
         )
         return problems
@@ -330,7 +331,7 @@ class Cases:
         plugin: str | None = None,
     ) -> Entry:
         """Add a note, action, ledger line... to a case's timeline."""
-        self._check_entry(kind, text, data)
+        check_entry(kind, text, data)
         case = self.queries.get_case(case_id)
         self.refuse_deleted(case)
         entry_id = new_id()
@@ -353,7 +354,7 @@ class Cases:
     ) -> Entry:
         """Add a new version of an entry; earlier versions stay in the log."""
         entry = self._find_entry(case_id, entry_id)
-        self._check_entry(entry.kind, text, data)
+        check_entry(entry.kind, text, data)
         with self.session.transaction():
             self.journal.append(
                 "entry.edit",
@@ -378,20 +379,6 @@ class Cases:
             if entry.id == entry_id:
                 return entry
         raise NotFoundError(_("No entry {id} in case {case}.").format(id=entry_id, case=case_id))
-
-    def _check_entry(self, kind: Any, text: Any, data: Any) -> None:
-        if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind == "status":
-            raise InvalidInputError(
-                _("kind: must be a short lowercase name such as note, action or ledger")
-            )
-        if not isinstance(text, str):
-            raise InvalidInputError(_("text: must be text"))
-        if len(text) > 100_000:
-            raise InvalidInputError(
-                _("text: too long (at most {limit} characters)").format(limit=100_000)
-            )
-        if data is not None and not isinstance(data, dict):
-            raise InvalidInputError(_("data: must be a JSON object"))
 
     def resolve_conflict(self, case_id: str, field: str, value: Any) -> Case:
         """Settle a field to ``value``; recorded as a ``case.resolve`` op that saw every value."""

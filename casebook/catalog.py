@@ -20,7 +20,7 @@ class Catalog:
     """The registered case types, by name."""
 
     def __init__(self, notebook: Any) -> None:
-        """:param notebook: what the ``register_case_types`` hook is handed."""
+        """:param notebook: the notebook (its host; the hook gets its ``plugin_context``)."""
         self._notebook = notebook
         self._case_types: dict[str, CaseType] = {}
 
@@ -45,7 +45,7 @@ class Catalog:
         self._case_types = {}
         self._load_builtin_types()
         for plugin, schema in self.host.collect(
-            "register_case_types", dict, notebook=self._notebook
+            "register_case_types", dict, context=self._notebook.plugin_context
         ):
             try:
                 case_type = CaseType(schema, plugin)

@@ -552,6 +552,15 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{info.name:<20} {info.version:<8} {info.trust:<9} {state:<9} {info.publisher}")
         for error in info.errors:
             click.echo(f"    ! {error}")
+        for refusal in info.refusals:
+            click.echo("    " + _("refused result: {refusal}").format(refusal=refusal))
+        for slow in info.slow_hooks:
+            click.echo(
+                "    "
+                + _("slow hook: {hook} took {ms} ms (budget {budget} ms)").format(
+                    hook=slow["hook"], ms=slow["ms"], budget=slow["budget_ms"]
+                )
+            )
 
 
 @plugins.command("install")

@@ -25,6 +25,12 @@ def wall_ms() -> int:
     return int(time.time() * 1000 + offset * 1000)
 
 
+def monotonic_ms() -> float:
+    """Milliseconds on a clock that only moves forward, for measuring how long something ran
+    (never for a date: its origin is arbitrary)."""
+    return time.perf_counter() * 1000
+
+
 def now() -> datetime:
     """The current time as an aware datetime in the local time zone."""
     return datetime.fromtimestamp(wall_ms() / 1000, UTC).astimezone()

@@ -46,3 +46,12 @@ class PluginError(CasebookError):
     """A plugin that cannot be installed, loaded or verified."""
 
     exit_code = 1
+
+
+class PluginPermissionError(PluginError):
+    """A plugin tried to write to the notebook or read a key while its hook was running.
+
+    Plugins receive a read-only context; what they legitimately change, they return.
+    """
+
+    exit_code = 1

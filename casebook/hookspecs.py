@@ -1,16 +1,20 @@
 """Every hook a Casebook plugin can implement.
 
 Families: ``register_*`` return lists; ``prepare_*`` may change their argument in place;
-past-tense names notify. Every hook except ``register_commands`` receives the notebook.
-Arguments may be added later, never renamed or removed: an implementation may accept any
-subset of them. The host calls each implementation in its own guard, so one plugin that
-raises is reported and the others go on.
+past-tense names notify (``task_completed`` may return entries to record). Every hook
+except ``register_commands`` receives ``context``, a read-only
+:class:`~casebook.plugin_context.PluginContext`: queries, settings, the clock and
+translations, never the notebook. What a plugin changes, it returns, and the host records it
+under the plugin's name and version. Arguments may be added later, never renamed or removed:
+an implementation may accept any subset of them. The host calls each implementation in its
+own guard, so one plugin that raises is reported and the others go on.
 
 A plugin module declares what it is with a ``casebook_plugin`` dict::
 
-    casebook_plugin = {"version": "1.0.0", "publisher": "Example station", "api": [1]}
+    casebook_plugin = {"version": "1.0.0", "publisher": "Example station", "api": [2]}
 
-``api`` lists the host API versions it supports (:data:`casebook.API_VERSION`).
+``api`` lists the host API versions it supports (:data:`casebook.API_VERSION`); an optional
+``rules`` list names bare rule ids the plugin owns (new rules use ``<plugin>.<rule>``).
 """
 
 from __future__ import annotations
@@ -27,7 +31,9 @@ if TYPE_CHECKING:
         Alert,
         Case,
         DocumentSpec,
+        EntrySpec,
         Finding,
+        OutcomeSchema,
         PanelSpec,
         Problem,
         ReportSpec,
@@ -35,7 +41,7 @@ if TYPE_CHECKING:
         Task,
         TaskSpec,
     )
-    from casebook.notebook import Notebook
+    from casebook.plugin_context import PluginContext
 
 PROJECT = "casebook"
 hookspec = pluggy.HookspecMarker(PROJECT)
@@ -48,53 +54,68 @@ hookimpl = pluggy.HookimplMarker(PROJECT)
 
 
 @hookspec
-def register_case_types(notebook: Notebook) -> list[dict[str, Any]]:
+def register_case_types(context: PluginContext) -> list[dict[str, Any]]:
     """Case types this plugin adds, as JSON Schemas (draft 2020-12).
 
     Each schema carries ``x-casebook-type`` (the type name) and may carry ``x-title``
     (the field used as the case title) and ``x-labels`` (``{"zh_CN": {...}, "en": {...}}``
     field labels).
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :returns: a list of schemas; all results are collected.
     """
 
 
 @hookspec
-def register_settings(notebook: Notebook) -> list[SettingSpec]:
-    """Settings this plugin reads with ``notebook.setting(key)``, with defaults and schemas.
+def register_settings(context: PluginContext) -> list[SettingSpec]:
+    """Settings this plugin reads with ``context.setting(key)``, with defaults and schemas.
 
-    :param notebook: the open notebook.
+    Keys are in the plugin's namespace: ``<plugin name>.<key>``; others are refused.
+
+    :param context: the read-only plugin context.
     :returns: a list of :class:`~casebook.models.SettingSpec`; all results are collected.
     """
 
 
 @hookspec
-def register_reports(notebook: Notebook) -> list[ReportSpec]:
+def register_reports(context: PluginContext) -> list[ReportSpec]:
     """Reports this plugin offers (``casebook report NAME``).
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :returns: a list of :class:`~casebook.models.ReportSpec`; all results are collected.
     """
 
 
 @hookspec
-def register_documents(notebook: Notebook) -> list[DocumentSpec]:
+def register_documents(context: PluginContext) -> list[DocumentSpec]:
     """Printable documents for a case, such as a receipt (``casebook document NAME ID``).
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :returns: a list of :class:`~casebook.models.DocumentSpec`; all results are collected.
     """
 
 
 @hookspec
-def register_gui_panels(notebook: Notebook) -> list[PanelSpec]:
+def register_gui_panels(context: PluginContext) -> list[PanelSpec]:
     """GUI panels: tabs in the case view or pages of the main window.
 
     The plugin names the panel class by import path, so its core module stays headless.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :returns: a list of :class:`~casebook.models.PanelSpec`; all results are collected.
+    """
+
+
+@hookspec
+def register_outcome_schemas(context: PluginContext) -> list[OutcomeSchema]:
+    """Named outcome schemas other plugins may use: a ``TaskSpec`` whose ``outcome_schema``
+    is a name gets the registered schema, resolved by the host. Plugins never import each
+    other; this is how one plugin shares a schema it owns.
+
+    Names are in the plugin's namespace: ``<plugin name>.<name>``; others are refused.
+
+    :param context: the read-only plugin context.
+    :returns: a list of :class:`~casebook.models.OutcomeSchema`; all results are collected.
     """
 
 
@@ -116,80 +137,93 @@ def register_commands(cli: click.Group) -> None:
 
 
 @hookspec
-def prepare_fields(notebook: Notebook, case_type: str, fields: dict[str, Any]) -> None:
+def prepare_fields(context: PluginContext, case_type: str, fields: dict[str, Any]) -> None:
     """Change the fields of a case about to be saved, in place (e.g. derive a value).
 
     Called before validation, with the complete set of fields the case will have.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :param case_type: the case type name.
     :param fields: the fields; change them in place.
     """
 
 
 @hookspec
-def validate_case(notebook: Notebook, case: Case) -> list[Problem]:
+def validate_case(context: PluginContext, case: Case) -> list[Problem]:
     """Problems with a case about to be saved, beyond its JSON Schema.
 
     Any problem refuses the save and nothing is written.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :param case: the case as it would be after the save.
     :returns: a list of :class:`~casebook.models.Problem`; all results are collected.
     """
 
 
 @hookspec
-def case_saved(notebook: Notebook, case: Case) -> None:
+def case_saved(context: PluginContext, case: Case) -> None:
     """A case was created or changed (fields, status, entries) on this laptop.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :param case: the case as saved.
     """
 
 
 @hookspec
-def schedule_tasks(notebook: Notebook, case: Case) -> list[TaskSpec]:
+def schedule_tasks(context: PluginContext, case: Case) -> list[TaskSpec]:
     """The tasks this plugin wants for a case in its current state.
 
     Called after every save. Return the complete set: a pending task that is no longer
     returned is cancelled; a returned task keeps its id (derived from its ``key``).
     Return ``[]`` for cases the plugin does not handle.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :param case: the case as saved.
     :returns: a list of :class:`~casebook.models.TaskSpec`; all results are collected.
     """
 
 
 @hookspec
-def task_completed(notebook: Notebook, task: Task, outcome: dict[str, Any]) -> None:
-    """A task was marked done with an outcome (already validated and recorded).
+def task_completed(
+    context: PluginContext, task: Task, outcome: dict[str, Any]
+) -> list[EntrySpec] | None:
+    """A task was marked done with an outcome (already validated).
 
-    :param notebook: the open notebook.
+    The host records the returned entries on the task's case, in the same transaction as the
+    outcome, naming the plugin and its version. Follow-up tasks come from
+    ``schedule_tasks``, which the host calls again once the outcome and entries are recorded.
+
+    :param context: the read-only plugin context.
     :param task: the task, now done.
     :param outcome: the outcome as recorded.
+    :returns: a list of :class:`~casebook.models.EntrySpec` (or nothing); all are recorded.
     """
 
 
 @hookspec
-def find_alerts(notebook: Notebook, at: datetime) -> list[Alert]:
+def find_alerts(context: PluginContext, at: datetime) -> list[Alert]:
     """Escalations as of ``at``: investigation, cluster, urgent...
 
-    :param notebook: the open notebook.
+    An alert whose severity is not one of :data:`~casebook.models.SEVERITIES` is refused.
+
+    :param context: the read-only plugin context.
     :param at: the moment to evaluate (aware datetime).
     :returns: a list of :class:`~casebook.models.Alert`; all results are collected.
     """
 
 
 @hookspec
-def review_case(notebook: Notebook, case: Case, at: datetime) -> list[Finding]:
+def review_case(context: PluginContext, case: Case, at: datetime) -> list[Finding]:
     """Legal review findings for a case as of ``at``.
 
     The host gives each finding a stable id, computes the score (100 minus the points of
-    the open findings, at least 0) and records the result in the op log.
+    the open findings, at least 0) and records the result in the op log. It refuses (and
+    reports in ``plugins list``) a finding whose rule is outside the plugin's namespace
+    (``<plugin>.<rule>`` or a bare rule declared in ``casebook_plugin["rules"]``), whose
+    severity is not one of :data:`~casebook.models.SEVERITIES`, or whose points are not an
+    integer from 0 to :data:`~casebook.models.MAX_FINDING_POINTS`.
 
-    :param notebook: the open notebook.
+    :param context: the read-only plugin context.
     :param case: the case to review.
     :param at: the moment to evaluate (aware datetime).
     :returns: a list of :class:`~casebook.models.Finding`; all results are collected.
@@ -217,3 +251,9 @@ def register_vocabulary() -> list[Vocabulary]:
     :param: none.
     :returns: a list of :class:`~casebook.models.Vocabulary`; all results are collected.
     """
+
+
+#: Every hook's name.
+HOOK_NAMES = tuple(
+    name for name, value in list(globals().items()) if hasattr(value, PROJECT + "_spec")
+)

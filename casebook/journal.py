@@ -25,6 +25,7 @@ from casebook import clock, store
 from casebook.errors import IntegrityError
 from casebook.i18n import _
 from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
+from casebook.plugin_host import refuse_while_plugin_runs
 from casebook.session import Session
 from casebook.views import Views
 
@@ -128,6 +129,7 @@ class Journal:
         is written and applied before the next is built, since it may depend on the one before.
         Call inside a transaction.
         """
+        refuse_while_plugin_runs("write")
         officer_id = self.session.officer.get("officer_id", "?")
         conn = self.session.conn
         ops: list[Op] = []

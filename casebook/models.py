@@ -125,6 +125,11 @@ class CaseSummary(_Plain):
 
 # --- tasks, alerts, review -------------------------------------------------------------
 
+#: The severities of findings and alerts, mildest first. Anything else is refused.
+SEVERITIES = ("info", "warning", "error", "critical")
+#: The most points one finding may deduct from a case's score of 100.
+MAX_FINDING_POINTS = 100
+
 
 @dataclass
 class TaskSpec(_Plain):
@@ -132,7 +137,9 @@ class TaskSpec(_Plain):
 
     :param key: stable within the plugin and case ("callback-3d"); the host derives the task
         id from (case, plugin, key), so rescheduling and other laptops give the same id.
-    :param outcome_schema: optional JSON Schema that ``complete_task`` validates against.
+    :param outcome_schema: optional JSON Schema that ``complete_task`` validates against,
+        or the name of a schema a plugin registered (``register_outcome_schemas``), such as
+        ``"callbacks.callback"``; the host records the schema it names.
     """
 
     key: str
@@ -140,7 +147,33 @@ class TaskSpec(_Plain):
     due_at: str
     title: str = ""
     data: dict[str, Any] = field(default_factory=dict)
-    outcome_schema: dict[str, Any] | None = None
+    outcome_schema: dict[str, Any] | str | None = None
+
+
+@dataclass
+class OutcomeSchema:
+    """A named outcome schema a plugin shares (returned by ``register_outcome_schemas``).
+
+    :param name: ``<plugin>.<name>``, e.g. ``"callbacks.callback"``.
+    :param schema: a JSON Schema (draft 2020-12) for the outcome object.
+    """
+
+    name: str
+    schema: dict[str, Any]
+    title: str = ""
+    plugin: str = ""
+
+
+@dataclass
+class EntrySpec:
+    """An entry a plugin asks the host to record on the task's case (``task_completed``).
+
+    :param kind: the entry kind (lowercase letters, digits, ``_``).
+    """
+
+    kind: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -225,8 +258,8 @@ class Report(_Plain):
 class ReportSpec:
     """A report a plugin offers (returned by ``register_reports``).
 
-    ``build(notebook, start, end)`` returns a :class:`Report`; start/end are aware
-    datetimes or None.
+    ``build(context, start, end)`` returns a :class:`Report`; ``context`` is the read-only
+    plugin context, start/end are aware datetimes or None.
     """
 
     name: str
@@ -240,7 +273,8 @@ class ReportSpec:
 class DocumentSpec:
     """A printable document for a case (returned by ``register_documents``).
 
-    ``render(notebook, case, path)`` writes a PDF to ``path``.
+    ``render(context, case, path)`` writes a PDF to ``path``; ``context`` is the read-only
+    plugin context.
     """
 
     name: str
@@ -252,7 +286,9 @@ class DocumentSpec:
 
 @dataclass
 class SettingSpec:
-    """A setting a plugin reads through ``notebook.setting(key)`` (``register_settings``).
+    """A setting a plugin reads through ``context.setting(key)`` (``register_settings``).
+
+    ``key`` is in the plugin's namespace: ``<plugin name>.<key>``.
 
     ``schema`` is a JSON Schema for the value, used to validate changes and build the form.
     """
@@ -292,6 +328,10 @@ class PluginInfo(_Plain):
     refused: str = ""
     #: "built-in", "package" (installed with pip), "signed" (verified publisher) or "unsigned".
     trust: str = ""
+    #: results the host refused (rule outside the namespace, unknown severity...), newest kept.
+    refusals: list[str] = field(default_factory=list)
+    #: hooks over their time budget: ``{"hook", "ms" (the longest call), "budget_ms"}``.
+    slow_hooks: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass

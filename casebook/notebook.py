@@ -35,6 +35,7 @@ from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.keys import KeyFile
 from casebook.plugin_admin import PluginAdmin
+from casebook.plugin_context import PluginContext
 from casebook.queries import Queries
 from casebook.replication import Replication
 from casebook.reports import Reports
@@ -91,6 +92,8 @@ class Notebook:
         self._lock = threading.RLock()
         self._load_plugins_flag = load_plugins
         self.session: Session | None = None
+        #: What every hook, report builder and document renderer is handed: read-only.
+        self.plugin_context = PluginContext(self)
         self._open_store(data_key)
 
     @staticmethod
@@ -185,6 +188,7 @@ class Notebook:
     def _plugins_changed(self) -> None:
         self._catalog.load()
         self._settings.forget_specs()
+        self._tasks.forget_outcome_schemas()
 
     @property
     def host(self) -> Any:
@@ -285,6 +289,7 @@ class Notebook:
     task_counts = _Part("_tasks", Tasks)
     get_task = _Part("_tasks", Tasks)
     complete_task = _Part("_tasks", Tasks)
+    outcome_schemas = _Part("_tasks", Tasks)
     alerts = _Part("_review", Review)
     review = _Part("_review", Review)
     recorded_reviews = _Part("_review", Review)

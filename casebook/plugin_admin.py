@@ -33,14 +33,14 @@ class PluginAdmin:
         notebook: Any,
         on_change: Callable[[], None],
     ) -> None:
-        """:param notebook: what the hooks are handed.
+        """:param notebook: the notebook (its host; hooks get its ``plugin_context``).
         :param on_change: called when the set of loaded plugins changed (to re-read their types).
         """
         self.session = session
         self.folder = folder
         self._notebook = notebook
         self._on_change = on_change
-        self.host = PluginHost(self._keep_plugin_error)
+        self.host = PluginHost(self._keep_plugin_error, self._keep_plugin_notice)
 
     def load(self) -> None:
         """(Re)load every plugin found, as enabled, installed and trusted in the store."""
@@ -53,7 +53,7 @@ class PluginAdmin:
             for r in rows
             if r[2]
         ]
-        self.host = PluginHost(self._keep_plugin_error)
+        self.host = PluginHost(self._keep_plugin_error, self._keep_plugin_notice)
         self.host.load(disabled, installed, self._trusted_publishers())
         self._on_change()
 
@@ -69,10 +69,22 @@ class PluginAdmin:
             "SELECT plugin, message, at FROM plugin_errors ORDER BY id"
         ):
             kept.setdefault(plugin, []).append(f"{message} ({at})")
+        refusals: dict[str, list[str]] = {}
+        slow: dict[str, dict[str, float]] = {}
+        for plugin, kind, subject, message, at in self.session.query(
+            "SELECT plugin, kind, subject, message, at FROM plugin_notices ORDER BY at, subject"
+        ):
+            if kind == "refusal":
+                refusals.setdefault(plugin, []).append(f"{message} ({at})")
+            elif kind == "slow":
+                slow.setdefault(plugin, {})[subject] = float(message)
         infos = []
         for plugin in sorted(self.host.plugins.values(), key=lambda p: p.name):
+            for hook, elapsed in slow.get(plugin.name, {}).items():
+                plugin.slow_hooks[hook] = max(elapsed, plugin.slow_hooks.get(hook, 0))
             info = plugin.info()
             info.errors = ([info.refused] if info.refused else []) + kept.get(plugin.name, [])
+            info.refusals = refusals.get(plugin.name, info.refusals)
             infos.append(info)
         return infos
 
@@ -90,6 +102,21 @@ class PluginAdmin:
                 "DELETE FROM plugin_errors WHERE plugin = ? AND id NOT IN (SELECT id FROM plugin_errors"
                 " WHERE plugin = ? ORDER BY id DESC LIMIT 50)",
                 (plugin, plugin),
+            )
+
+    def _keep_plugin_notice(self, plugin: str, kind: str, subject: str, message: str) -> None:
+        """Keep a refusal or a slow hook in the store, so ``plugins list`` shows it later.
+
+        A slow hook keeps its longest time; a refusal its latest message."""
+        with self.session.lock:
+            if not self.session.is_open:
+                return
+            self.session.conn.execute(
+                "INSERT INTO plugin_notices VALUES (?, ?, ?, ?, ?) ON CONFLICT (plugin, kind, subject)"
+                " DO UPDATE SET message = excluded.message, at = excluded.at"
+                " WHERE excluded.kind != 'slow'"
+                " OR CAST(excluded.message AS REAL) > CAST(plugin_notices.message AS REAL)",
+                (plugin, kind, subject[:200], message[:2000], clock.format_datetime(clock.now())),
             )
 
     def _set_plugin_enabled(self, name: str, enabled: bool) -> None:
@@ -181,7 +208,7 @@ class PluginAdmin:
     def gui_panels(self) -> list[PanelSpec]:
         panels = []
         for plugin, spec in self.host.collect(
-            "register_gui_panels", PanelSpec, notebook=self._notebook
+            "register_gui_panels", PanelSpec, context=self._notebook.plugin_context
         ):
             spec.plugin = spec.plugin or plugin
             panels.append(spec)

@@ -9,6 +9,14 @@ trusted publisher when installed and their hash is checked again at every load.
 Plugin errors are logged by type and location only: an exception message may quote case
 data, and logs must never hold case data. The full message is kept in memory for
 ``plugins list`` and the GUI.
+
+Hooks receive a read-only :class:`~casebook.plugin_context.PluginContext`, never the
+notebook. Python cannot sandbox a module, so the host also keeps, per thread, which plugin's
+code is running: the notebook's write path and key accessors call
+:func:`refuse_while_plugin_runs`, so a plugin that reaches the notebook by other means is
+refused too. The host checks what plugins return against the contract (rule ids and setting
+keys in the plugin's namespace, severities from :data:`~casebook.models.SEVERITIES`, bounded
+points) and times every hook against :data:`HOOK_BUDGET_MS`.
 """
 
 from __future__ import annotations
@@ -20,9 +28,12 @@ import importlib.metadata
 import importlib.util
 import json
 import logging
+import re
 import sys
+import threading
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -32,14 +43,99 @@ import pluggy
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from casebook import hookspecs
-from casebook.errors import PluginError
+from casebook import clock, hookspecs
+from casebook.errors import PluginError, PluginPermissionError
 from casebook.i18n import _
-from casebook.models import PluginInfo
+from casebook.models import MAX_FINDING_POINTS, SEVERITIES, PluginInfo
 
-API_VERSION = 1
+#: 2: hooks receive ``context`` (a read-only plugin context) instead of ``notebook``, and
+#: ``task_completed`` returns the entries to record.
+API_VERSION = 2
 ENTRY_POINT_GROUP = "casebook"
 log = logging.getLogger("casebook.plugins")
+
+#: How long one call of a hook may run (milliseconds) before it is reported as slow. Hooks
+#: called for each case get 200 ms; the others look at the whole notebook once.
+PER_CASE_HOOKS = frozenset(
+    {
+        "prepare_fields",
+        "validate_case",
+        "case_saved",
+        "schedule_tasks",
+        "task_completed",
+        "review_case",
+    }
+)
+HOOK_BUDGET_MS = {name: 200 if name in PER_CASE_HOOKS else 1000 for name in hookspecs.HOOK_NAMES}
+RULE_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
+KEEP_REFUSALS = 20
+
+
+# -- the guard --------------------------------------------------------------------------------
+
+
+class _RunningCode(threading.local):
+    """Per thread, a stack of whose code runs: a plugin's name, or None for the host's own
+    code that a plugin called through its context."""
+
+    def __init__(self) -> None:
+        self.stack: list[str | None] = []
+
+
+_running = _RunningCode()
+
+
+def running_plugin() -> str | None:
+    """The plugin whose code is running on this thread, or None."""
+    stack = _running.stack
+    return stack[-1] if stack else None
+
+
+#: What the guard refuses, by key. Translated only when refusing: the check runs at every
+#: use of the connection, and a translation costs far more than the check.
+GUARDED_ACTIONS: dict[str, Callable[[], str]] = {
+    "write": lambda: _("write to the notebook"),
+    "connection": lambda: _("use the notebook's connection"),
+    "keys": lambda: _("read this laptop's keys"),
+}
+
+
+def refuse_while_plugin_runs(action: str) -> None:
+    """Called by the notebook's write path and key accessors.
+
+    :param action: what was attempted: a key of :data:`GUARDED_ACTIONS`.
+    :raises PluginPermissionError: a plugin's hook is running on this thread.
+    """
+    stack = _running.stack
+    if stack and stack[-1] is not None:
+        plugin = stack[-1]
+        log.warning("plugin %s was refused: %s", plugin, action)
+        raise PluginPermissionError(
+            _(
+                "Plugin {plugin} may not {action}: plugins read through their context and"
+                " return what they change."
+            ).format(plugin=plugin, action=GUARDED_ACTIONS[action]())
+        )
+
+
+@contextmanager
+def plugin_code(name: str) -> Iterator[None]:
+    """Mark a plugin's code as running on this thread."""
+    _running.stack.append(name)
+    try:
+        yield
+    finally:
+        _running.stack.pop()
+
+
+@contextmanager
+def host_code() -> Iterator[None]:
+    """Mark the host's own code (a context query) as running, inside a plugin's call."""
+    _running.stack.append(None)
+    try:
+        yield
+    finally:
+        _running.stack.pop()
 
 
 @dataclass
@@ -55,6 +151,12 @@ class LoadedPlugin:
     refused: str = ""
     errors: list[str] = field(default_factory=list)
     trust: str = ""
+    #: bare rule ids (without the ``name.`` prefix) the plugin declared and may use.
+    rules: set[str] = field(default_factory=set)
+    #: what the host refused of the plugin's results, by subject (kept in the notebook).
+    refusals: dict[str, str] = field(default_factory=dict)
+    #: hook -> the longest call over its budget (ms).
+    slow_hooks: dict[str, float] = field(default_factory=dict)
 
     def info(self) -> PluginInfo:
         return PluginInfo(
@@ -68,6 +170,11 @@ class LoadedPlugin:
             errors=list(self.errors),
             refused=self.refused,
             trust=self.trust,
+            refusals=list(self.refusals.values()),
+            slow_hooks=[
+                {"hook": hook, "ms": round(ms), "budget_ms": HOOK_BUDGET_MS.get(hook, 0)}
+                for hook, ms in sorted(self.slow_hooks.items())
+            ],
         )
 
 
@@ -140,9 +247,17 @@ def verify_signature(path: Path, trusted: dict[str, str]) -> str:
 class PluginHost:
     """Owns the pluggy manager and the guarded calls."""
 
-    def __init__(self, on_error: Callable[[str, str], None] | None = None) -> None:
-        """:param on_error: also told of every failure as (plugin, message), to keep it."""
+    def __init__(
+        self,
+        on_error: Callable[[str, str], None] | None = None,
+        on_notice: Callable[[str, str, str, str], None] | None = None,
+    ) -> None:
+        """:param on_error: also told of every failure as (plugin, message), to keep it.
+        :param on_notice: also told of every refusal and slow hook as
+            (plugin, "refusal" or "slow", subject, message), to keep it.
+        """
         self.on_error = on_error
+        self.on_notice = on_notice
         self.pm = pluggy.PluginManager(hookspecs.PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self.plugins: dict[str, LoadedPlugin] = {}
@@ -235,20 +350,61 @@ class PluginHost:
         plugin.version = str(meta.get("version") or getattr(module, "__version__", "?"))
         plugin.publisher = str(meta.get("publisher") or publisher or "")
         plugin.api_versions = [int(v) for v in meta.get("api", []) if isinstance(v, int)]
+        asking = self._hooks_asking_for_notebook(module)
         if API_VERSION not in plugin.api_versions:
-            self._refuse(
-                plugin,
-                _("supports host API versions {versions}, this Casebook provides {api}").format(
-                    versions=plugin.api_versions or "-", api=API_VERSION
-                ),
-            )
+            reason = _(
+                "supports host API versions {versions}, this Casebook provides {api}"
+            ).format(versions=plugin.api_versions or "-", api=API_VERSION)
+            if asking:
+                reason += "; " + self._notebook_reason(asking)
+            self._refuse(plugin, reason)
             return
+        if asking:
+            self._refuse(plugin, self._notebook_reason(asking))
+            return
+        declared = meta.get("rules") or []
+        for rule in declared if isinstance(declared, list | tuple) else []:
+            owner = next(
+                (other.name for other in self.plugins.values() if rule in other.rules), None
+            )
+            if not isinstance(rule, str) or "." in rule or not RULE_ID.match(rule):
+                self.refuse_result(
+                    name, f"declared rule {rule}", _("{rule}: not a rule id").format(rule=rule)
+                )
+            elif owner is not None and owner != name:
+                self.refuse_result(
+                    name,
+                    f"declared rule {rule}",
+                    _("rule {rule} is declared by plugin {owner} already").format(
+                        rule=rule, owner=owner
+                    ),
+                )
+            else:
+                plugin.rules.add(rule)
         if plugin.enabled:
             try:
                 self._impls.clear()
                 self.pm.register(module, name=name)
             except (ValueError, pluggy.PluginValidationError) as error:
                 self._refuse(plugin, str(error))
+
+    def _hooks_asking_for_notebook(self, module: ModuleType) -> list[str]:
+        """The hook implementations of ``module`` that still name a ``notebook`` argument."""
+        asking = []
+        for attr in dir(module):
+            if self.pm.parse_hookimpl_opts(module, attr) is None:
+                continue
+            args, kwargs = pluggy._hooks.varnames(getattr(module, attr))
+            if "notebook" in args or "notebook" in kwargs:
+                asking.append(attr)
+        return sorted(asking)
+
+    @staticmethod
+    def _notebook_reason(hooks: list[str]) -> str:
+        return _(
+            "its hooks {hooks} ask for 'notebook': since host API 2 hooks receive 'context',"
+            " a read-only plugin context (rename the argument and declare api [2])"
+        ).format(hooks=", ".join(hooks))
 
     def _refuse(self, plugin: LoadedPlugin, reason: str) -> None:
         plugin.refused = reason
@@ -278,12 +434,137 @@ class PluginHost:
         results: list[tuple[str, Any]] = []
         for name, function, argnames in impls:
             try:
-                result = function(**{arg: kwargs[arg] for arg in argnames})
+                result = self.run(
+                    name, hook_name, function, **{arg: kwargs[arg] for arg in argnames}
+                )
             except Exception as error:  # the guard: report, go on with the others
                 self.report_error(name, hook_name, error)
                 continue
             results.append((name, result))
         return results
+
+    def run(
+        self, plugin_name: str, what: str, function: Callable[..., Any], *args, **kwargs
+    ) -> Any:
+        """Run a plugin's code (a hook, a report's build, a document's render): marked as
+        the plugin's, so that writes and keys are refused, and timed against the budget.
+
+        Exceptions propagate: the caller decides whether they are the plugin's error.
+        """
+        started = clock.monotonic_ms()
+        try:
+            with plugin_code(plugin_name):
+                result = function(*args, **kwargs)
+                if isinstance(result, Iterator):
+                    # A generator's body runs when it is read: read it while still guarded.
+                    result = list(result)
+                return result
+        finally:
+            budget = HOOK_BUDGET_MS.get(what)
+            if budget is not None:
+                elapsed = clock.monotonic_ms() - started
+                if elapsed > budget:
+                    self._note_slow(plugin_name, what, elapsed, budget)
+
+    def _note_slow(self, plugin_name: str, hook_name: str, elapsed: float, budget: int) -> None:
+        plugin = self.plugins.get(plugin_name)
+        if plugin is None or elapsed <= plugin.slow_hooks.get(hook_name, 0):
+            return  # logged and kept once per new worst time, not at every case
+        plugin.slow_hooks[hook_name] = elapsed
+        log.warning(
+            "plugin %s: hook %s took %d ms (budget %d ms)",
+            plugin_name,
+            hook_name,
+            round(elapsed),
+            budget,
+        )
+        if self.on_notice is not None:
+            self.on_notice(plugin_name, "slow", hook_name, str(round(elapsed)))
+
+    # -- the contract of results ----------------------------------------------------------
+
+    def refuse_result(self, plugin_name: str, subject: str, reason: str) -> None:
+        """Report a result the host refused (logged without case data, kept, listed)."""
+        plugin = self.plugins.get(plugin_name)
+        if plugin is None:
+            return
+        message = f"{subject}: {reason}"
+        if plugin.refusals.get(subject) == message:
+            return
+        plugin.refusals[subject] = message
+        while len(plugin.refusals) > KEEP_REFUSALS:
+            del plugin.refusals[next(iter(plugin.refusals))]
+        log.warning("plugin %s: the host refused %s", plugin_name, subject)
+        if self.on_notice is not None:
+            self.on_notice(plugin_name, "refusal", subject, message)
+
+    def check_finding(self, plugin_name: str, finding: Any) -> bool:
+        """Whether a finding keeps to the contract; a refused one is reported."""
+        rule = finding.rule
+        subject = f"rule {rule}"
+        plugin = self.plugins.get(plugin_name)
+        own = plugin.rules if plugin else set()
+        if not isinstance(rule, str) or not RULE_ID.match(rule):
+            reason = _("{rule}: not a rule id").format(rule=rule)
+        elif not (rule.startswith(plugin_name + ".") or rule in own):
+            reason = _(
+                "rule {rule} is outside the plugin's namespace: name it {name}.<rule>,"
+                " or declare it in casebook_plugin['rules']"
+            ).format(rule=rule, name=plugin_name)
+        elif finding.severity not in SEVERITIES:
+            subject = f"severity {finding.severity}"
+            reason = _("severity {severity}: use one of {choices}").format(
+                severity=finding.severity, choices=", ".join(SEVERITIES)
+            )
+        elif (
+            not isinstance(finding.points, int)
+            or isinstance(finding.points, bool)
+            or not 0 <= finding.points <= MAX_FINDING_POINTS
+        ):
+            subject = f"points of {rule}"
+            reason = _("points {points}: a finding deducts 0 to {most} points").format(
+                points=finding.points, most=MAX_FINDING_POINTS
+            )
+        else:
+            return True
+        self.refuse_result(plugin_name, subject, reason)
+        return False
+
+    def check_alert(self, plugin_name: str, alert: Any) -> bool:
+        if alert.severity in SEVERITIES:
+            return True
+        self.refuse_result(
+            plugin_name,
+            f"severity {alert.severity}",
+            _("severity {severity}: use one of {choices}").format(
+                severity=alert.severity, choices=", ".join(SEVERITIES)
+            ),
+        )
+        return False
+
+    def check_setting_key(self, plugin_name: str, key: Any) -> bool:
+        if isinstance(key, str) and key.startswith(plugin_name + ".") and RULE_ID.match(key):
+            return True
+        self.refuse_result(
+            plugin_name,
+            f"setting {key}",
+            _("setting {key} is outside the plugin's namespace: name it {name}.<key>").format(
+                key=key, name=plugin_name
+            ),
+        )
+        return False
+
+    def check_schema_name(self, plugin_name: str, name: Any) -> bool:
+        if isinstance(name, str) and name.startswith(plugin_name + ".") and RULE_ID.match(name):
+            return True
+        self.refuse_result(
+            plugin_name,
+            f"outcome schema {name}",
+            _(
+                "outcome schema {key} is outside the plugin's namespace: name it {name}.<name>"
+            ).format(key=name, name=plugin_name),
+        )
+        return False
 
     def collect(
         self, hook_name: str, expected: type | tuple[type, ...] | None = None, **kwargs: Any

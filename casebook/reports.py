@@ -18,7 +18,8 @@ class Reports:
     """Building reports and rendering documents; each is a plugin's code, run on its behalf."""
 
     def __init__(self, queries: Queries, notebook: Any) -> None:
-        """:param notebook: what the hooks, report builders and document renderers are handed."""
+        """:param notebook: the notebook, whose ``plugin_context`` the hooks, report builders
+        and document renderers are handed."""
         self.queries = queries
         self._notebook = notebook
 
@@ -29,7 +30,7 @@ class Reports:
     def reports(self) -> list[ReportSpec]:
         specs = []
         for plugin, spec in self.host.collect(
-            "register_reports", ReportSpec, notebook=self._notebook
+            "register_reports", ReportSpec, context=self._notebook.plugin_context
         ):
             spec.plugin = spec.plugin or plugin
             specs.append(spec)
@@ -45,7 +46,14 @@ class Reports:
         for spec in self.reports():
             if spec.name == name:
                 try:
-                    report = spec.build(self._notebook, start_at, end_at)
+                    report = self.host.run(
+                        spec.plugin,
+                        f"report {name}",
+                        spec.build,
+                        self._notebook.plugin_context,
+                        start_at,
+                        end_at,
+                    )
                 except Exception as error:
                     self.host.report_error(spec.plugin, f"report {name}", error)
                     raise PluginError(
@@ -82,7 +90,7 @@ class Reports:
         case_type = self.queries.get_case(case_id).type if case_id else None
         specs = []
         for plugin, spec in self.host.collect(
-            "register_documents", DocumentSpec, notebook=self._notebook
+            "register_documents", DocumentSpec, context=self._notebook.plugin_context
         ):
             spec.plugin = spec.plugin or plugin
             if case_type is None or not spec.case_types or case_type in spec.case_types:
@@ -95,7 +103,14 @@ class Reports:
         for spec in self.documents(case_id):
             if spec.name == name:
                 try:
-                    spec.render(self._notebook, case, Path(path))
+                    self.host.run(
+                        spec.plugin,
+                        f"document {name}",
+                        spec.render,
+                        self._notebook.plugin_context,
+                        case,
+                        Path(path),
+                    )
                 except (InvalidInputError, IntegrityError):
                     raise
                 except Exception as error:

@@ -6,6 +6,7 @@ A review asks the plugins for findings on each case; each changed result is reco
 
 from __future__ import annotations
 
+import contextlib
 import json
 from typing import Any
 
@@ -23,7 +24,7 @@ class Review:
     """Alerts, reviews, recorded reviews and rectifications."""
 
     def __init__(self, session: Session, journal: Journal, queries: Queries, notebook: Any) -> None:
-        """:param notebook: what the hooks are handed."""
+        """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
         self.session = session
         self.journal = journal
         self.queries = queries
@@ -41,10 +42,11 @@ class Review:
             raise InvalidInputError(_("Not a date: {error}").format(error=error)) from error
         found = []
         for plugin, alert in self.host.collect(
-            "find_alerts", Alert, notebook=self._notebook, at=moment
+            "find_alerts", Alert, context=self._notebook.plugin_context, at=moment
         ):
-            alert.plugin = alert.plugin or plugin
-            found.append(alert)
+            if self.host.check_alert(plugin, alert):
+                alert.plugin = alert.plugin or plugin
+                found.append(alert)
         return found
 
     def review(
@@ -53,8 +55,13 @@ class Review:
         """Legal review of one case or all; each changed result is recorded as an op.
 
         :param record: False only reads: the same results, nothing written (a screen that
-            shows the review, a report).
+            shows the review, a report, a plugin's context).
         """
+        return self._results(case_id, at, record=record)
+
+    def _results(self, case_id: str | None, at: Any, *, record: bool) -> list[ReviewResult]:
+        """The review as of ``at``; with ``record``, each changed result is recorded (the
+        plugins' findings, under their names and versions)."""
         try:
             moment = clock.parse_datetime(at) or clock.now()
         except ValueError as error:
@@ -65,13 +72,19 @@ class Review:
         }
         stored = {r[0]: r[1] for r in self.session.query("SELECT case_id, result FROM reviews")}
         results = []
-        with self.session.transaction():
+        with self.session.transaction() if record else contextlib.nullcontext():
             for case in cases:
                 findings: list[Finding] = []
                 seen: dict[str, int] = {}
                 for plugin, finding in self.host.collect(
-                    "review_case", Finding, notebook=self._notebook, case=case, at=moment
+                    "review_case",
+                    Finding,
+                    context=self._notebook.plugin_context,
+                    case=case,
+                    at=moment,
                 ):
+                    if not self.host.check_finding(plugin, finding):
+                        continue
                     key = f"{plugin}|{finding.rule}"
                     seen[key] = seen.get(key, 0) + 1
                     finding.plugin = plugin

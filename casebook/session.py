@@ -3,6 +3,9 @@
 It holds the SQLCipher connection, the lock every reader and writer takes, transactions, the
 ``meta`` table (officer profile, views layout) and the device's private keys (``secrets``).
 It knows nothing of ops: the journal (:mod:`casebook.journal`) writes them.
+
+While a plugin's code runs (:mod:`casebook.plugin_host`), the connection, transactions and
+secrets are refused: plugins read through their context and return what they change.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from casebook import store
 from casebook.errors import AuthenticationError, IntegrityError
 from casebook.i18n import _
 from casebook.oplog import canonical_json
+from casebook.plugin_host import refuse_while_plugin_runs
 
 
 class Session:
@@ -27,11 +31,17 @@ class Session:
         """:param lock: the notebook's lock; it outlives the session (lock, then unlock)."""
         self.lock = lock
         self._db: Any = store.connect(folder / store.DB_FILE, data_key)
-        self.conn: Any = self._db.conn
+        self._conn: Any = self._db.conn
         self.in_transaction = False
         self._before_commit: list[Callable[[], None]] = []
         self._after_rollback: list[Callable[[], None]] = []
         self.officer: dict[str, str] = self.meta("officer") or {}
+
+    @property
+    def conn(self) -> Any:
+        """The SQLCipher connection. Refused while a plugin's hook runs on this thread."""
+        refuse_while_plugin_runs("connection")
+        return self._conn
 
     @property
     def is_open(self) -> bool:
@@ -42,7 +52,7 @@ class Session:
             if self._db is not None:
                 self.conn.close()
                 self._db = None
-                self.conn = None
+                self._conn = None
 
     def require_open(self) -> None:
         if self._db is None:
@@ -59,6 +69,7 @@ class Session:
     @contextmanager
     def transaction(self) -> Iterator[None]:
         """One SQLite transaction; a nested use joins the outer one."""
+        refuse_while_plugin_runs("write")
         with self.lock:
             self.require_open()
             if self.in_transaction:
@@ -98,6 +109,7 @@ class Session:
         self.conn.execute("INSERT OR REPLACE INTO secrets VALUES (?, ?)", (name, value))
 
     def secret(self, name: str) -> bytes:
+        refuse_while_plugin_runs("keys")
         rows = self.query("SELECT value FROM secrets WHERE name = ?", (name,))
         if not rows:
             raise IntegrityError(_("The notebook has lost its device key."))

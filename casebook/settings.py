@@ -78,7 +78,7 @@ class Settings:
     def __init__(
         self, session: Session, journal: Journal, queries: Queries, tasks: Tasks, notebook: Any
     ) -> None:
-        """:param notebook: what the ``register_settings`` hook is handed."""
+        """:param notebook: the notebook (its host; the hook gets its ``plugin_context``)."""
         self.session = session
         self.journal = journal
         self.queries = queries
@@ -101,10 +101,11 @@ class Settings:
         if self._setting_specs is None:
             specs = {}
             for plugin, spec in self.host.collect(
-                "register_settings", SettingSpec, notebook=self._notebook
+                "register_settings", SettingSpec, context=self._notebook.plugin_context
             ):
-                spec.plugin = spec.plugin or plugin
-                specs[spec.key] = spec
+                if self.host.check_setting_key(plugin, spec.key):
+                    spec.plugin = plugin
+                    specs[spec.key] = spec
             self._setting_specs = specs
         return list(self._setting_specs.values())
 

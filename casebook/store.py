@@ -7,7 +7,7 @@ SQLCipher too, and temporary tables stay in memory so no plaintext temp file is 
 Tables fall in two groups:
 - the truth: ``ops`` (the log), ``waiting_ops`` (received but not yet applicable), ``heads``,
   plus local, unsynced bookkeeping (``meta``, ``secrets``, ``preferences``, ``sync_state``,
-  ``alarms``, ``plugin_state``, ``trusted_publishers``);
+  ``alarms``, ``plugin_state``, ``plugin_errors``, ``plugin_notices``, ``trusted_publishers``);
 - views, rebuilt from ``ops`` by :meth:`casebook.Notebook.rebuild`: :data:`VIEW_TABLES`.
 """
 
@@ -40,6 +40,9 @@ CREATE TABLE IF NOT EXISTS plugin_state (
     signed INTEGER NOT NULL DEFAULT 0, publisher TEXT NOT NULL DEFAULT '');
 CREATE TABLE IF NOT EXISTS plugin_errors (
     id INTEGER PRIMARY KEY AUTOINCREMENT, plugin TEXT NOT NULL, message TEXT NOT NULL, at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS plugin_notices (
+    plugin TEXT NOT NULL, kind TEXT NOT NULL, subject TEXT NOT NULL, message TEXT NOT NULL,
+    at TEXT NOT NULL, PRIMARY KEY (plugin, kind, subject));
 CREATE TABLE IF NOT EXISTS trusted_publishers (public_key TEXT PRIMARY KEY, name TEXT NOT NULL);
 
 CREATE TABLE IF NOT EXISTS ops (

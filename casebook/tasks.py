@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 from datetime import datetime
 from typing import Any
 
@@ -16,13 +17,35 @@ from jsonschema import Draft202012Validator
 
 from casebook import clock
 from casebook.casetypes import FORMATS, describe
-from casebook.errors import InvalidInputError, NotFoundError
+from casebook.errors import InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
 from casebook.journal import Journal
-from casebook.models import Case, Entry, Problem, Task, TaskSpec
+from casebook.models import Case, Entry, EntrySpec, OutcomeSchema, Problem, Task, TaskSpec
 from casebook.oplog import canonical_json, json_value, new_id, stable_id
 from casebook.queries import Queries
 from casebook.session import Session
+
+ENTRY_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+
+
+def check_entry(kind: Any, text: Any, data: Any) -> None:
+    """Refuse an entry's kind, text or data that cannot be recorded (officers' and plugins')."""
+    if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind == "status":
+        raise InvalidInputError(
+            _("kind: must be a short lowercase name such as note, action or ledger")
+        )
+    if not isinstance(text, str):
+        raise InvalidInputError(_("text: must be text"))
+    if len(text) > 100_000:
+        raise InvalidInputError(
+            _("text: too long (at most {limit} characters)").format(limit=100_000)
+        )
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInputError(_("data: must be a JSON object"))
+
+
+class _UnknownOutcomeSchema(PluginError):
+    """A task names an outcome schema no enabled plugin registered."""
 
 
 @functools.lru_cache(maxsize=256)
@@ -39,11 +62,12 @@ class Tasks:
     """Task planning, the task list and task completion."""
 
     def __init__(self, session: Session, journal: Journal, queries: Queries, notebook: Any) -> None:
-        """:param notebook: what the hooks are handed."""
+        """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
         self.session = session
         self.journal = journal
         self.queries = queries
         self._notebook = notebook
+        self._outcome_schemas: dict[str, OutcomeSchema] | None = None
 
     @property
     def host(self) -> Any:
@@ -52,7 +76,7 @@ class Tasks:
     def saved(self, case_id: str) -> Case:
         """The case as written, after telling the plugins it was saved (``case_saved``)."""
         case = self.queries.get_case(case_id)
-        self.host.call("case_saved", notebook=self._notebook, case=case)
+        self.host.call("case_saved", context=self._notebook.plugin_context, case=case)
         return case
 
     def plan(self, case: Case, *, new: bool = False) -> None:
@@ -61,11 +85,19 @@ class Tasks:
         :param new: the case was created in this transaction, so it has no plan yet.
         """
         by_plugin: dict[str, list[dict[str, Any]]] = {}
-        for plugin, result in self.host.call("schedule_tasks", notebook=self._notebook, case=case):
+        for plugin, result in self.host.call(
+            "schedule_tasks", context=self._notebook.plugin_context, case=case
+        ):
             tasks = by_plugin.setdefault(plugin, [])
             for spec in result or []:
                 try:
                     tasks.append(self._task_record(case.id, plugin, spec))
+                except _UnknownOutcomeSchema as error:
+                    # Another plugin's schema is missing (disabled?): keep the earlier plan
+                    # rather than cancel the task or record it with a weaker schema.
+                    self.host.report_error(plugin, "schedule_tasks", error)
+                    del by_plugin[plugin]
+                    break
                 except Exception as error:  # a bad TaskSpec is that plugin's error, not the save's
                     self.host.report_error(plugin, "schedule_tasks", error)
         # A plugin that raised is absent from by_plugin: its earlier plan stays as it was.
@@ -101,8 +133,11 @@ class Tasks:
         due = clock.parse_datetime(spec.due_at)
         if due is None:
             raise ValueError("a task needs due_at")
-        if spec.outcome_schema is not None:
-            _check_outcome_schema(canonical_json(spec.outcome_schema))
+        outcome_schema = spec.outcome_schema
+        if isinstance(outcome_schema, str):
+            outcome_schema = self._named_outcome_schema(outcome_schema)
+        elif outcome_schema is not None:
+            _check_outcome_schema(canonical_json(outcome_schema))
         return {
             "task_id": stable_id(case_id, plugin, str(spec.key)),
             "key": str(spec.key),
@@ -111,8 +146,41 @@ class Tasks:
             "due_at": clock.format_datetime(due),
             "due_ts": int(due.timestamp()),
             "data": json_value(spec.data or {}, "data"),
-            "outcome_schema": spec.outcome_schema,
+            "outcome_schema": outcome_schema,
         }
+
+    def outcome_schemas(self) -> dict[str, OutcomeSchema]:
+        """The named outcome schemas the plugins registered, by name."""
+        if self._outcome_schemas is None:
+            schemas: dict[str, OutcomeSchema] = {}
+            for plugin, item in self.host.collect(
+                "register_outcome_schemas", OutcomeSchema, context=self._notebook.plugin_context
+            ):
+                if not self.host.check_schema_name(plugin, item.name):
+                    continue
+                try:
+                    _check_outcome_schema(canonical_json(item.schema))
+                except Exception as error:
+                    self.host.report_error(plugin, "register_outcome_schemas", error)
+                    continue
+                item.plugin = plugin
+                schemas[item.name] = item
+            self._outcome_schemas = schemas
+        return dict(self._outcome_schemas)
+
+    def forget_outcome_schemas(self) -> None:
+        """The set of plugins changed: ask them again."""
+        self._outcome_schemas = None
+
+    def _named_outcome_schema(self, name: str) -> dict[str, Any]:
+        found = self.outcome_schemas().get(name)
+        if found is None:
+            raise _UnknownOutcomeSchema(
+                _("No outcome schema {name}: is the plugin that registers it enabled?").format(
+                    name=name
+                )
+            )
+        return found.schema
 
     def _task_window(self, at: Any) -> tuple[datetime, int]:
         try:
@@ -255,11 +323,53 @@ class Tasks:
                     },
                 },
             )
+            # What the plugins add after a task is returned and recorded here, in the same
+            # transaction; their follow-up tasks come from the plan that follows.
+            done = self.get_task(task_id)
+            self._record_plugin_entries(
+                task.case_id,
+                self.host.call(
+                    "task_completed",
+                    context=self._notebook.plugin_context,
+                    task=done,
+                    outcome=dict(outcome),
+                ),
+            )
             self.plan(self.queries.get_case(task.case_id))
         case = self.saved(task.case_id)
-        done = self.get_task(task_id)
-        self.host.call("task_completed", notebook=self._notebook, task=done, outcome=outcome)
         return next(e for e in case.entries if e.id == entry_id)
+
+    def _record_plugin_entries(self, case_id: str, results: list[tuple[str, Any]]) -> None:
+        """Record the entries plugins returned, each naming its plugin and version."""
+        for plugin, result in results:
+            if result is None:
+                continue
+            if not isinstance(result, list | tuple):
+                self.host.report_error(
+                    plugin, "task_completed", TypeError("returned a non-list, expected EntrySpecs")
+                )
+                continue
+            for spec in result:
+                try:
+                    if not isinstance(spec, EntrySpec):
+                        raise TypeError(f"returned a {type(spec).__name__}, expected EntrySpec")
+                    check_entry(spec.kind, spec.text, spec.data)
+                    data = json_value(spec.data or {}, "data")
+                except (TypeError, InvalidInputError) as error:
+                    self.host.report_error(plugin, "task_completed", error)
+                    continue
+                self.journal.append(
+                    "entry.add",
+                    case_id,
+                    {
+                        "entry_id": new_id(),
+                        "kind": spec.kind,
+                        "text": spec.text,
+                        "data": data,
+                        "plugin": plugin,
+                        "plugin_version": self.host.version_of(plugin),
+                    },
+                )
 
     @staticmethod
     def _outcome_problem(error: Any) -> Problem:

@@ -11,6 +11,7 @@ from typing import Any
 
 from casebook import (
     DocumentSpec,
+    OutcomeSchema,
     Report,
     ReportSpec,
     SettingSpec,
@@ -24,7 +25,7 @@ from casebook.i18n import N_, gettext_for
 from . import reports, rules
 from .receipt import render_receipt
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
@@ -79,38 +80,49 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def load_settings(notebook: Any) -> rules.CallbackSettings:
-    satisfaction = {**DEFAULT_SATISFACTION, **notebook.setting(PREFIX + "satisfaction")}
+def load_settings(context: Any) -> rules.CallbackSettings:
+    satisfaction = {**DEFAULT_SATISFACTION, **context.setting(PREFIX + "satisfaction")}
     return rules.CallbackSettings(
         channels=list(satisfaction["channels"]),
         first_days=satisfaction["first_days"],
         second_days=satisfaction["second_days"],
         key_flags=list(satisfaction["key_flags"]),
-        follow_up_days=notebook.setting(PREFIX + "follow_up_days"),
+        follow_up_days=context.setting(PREFIX + "follow_up_days"),
     )
 
 
 @hookimpl
-def register_settings(notebook: Any) -> list[SettingSpec]:
+def register_settings(context: Any) -> list[SettingSpec]:
     return setting_specs()
 
 
 @hookimpl
-def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
-    return rules.schedule(case, load_settings(notebook))
-
-
-def build_satisfaction(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
-    return reports.satisfaction(list(notebook.iter_cases()), start, end)
-
-
-def build_callbacks(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
-    at = end or now()
-    return reports.callbacks(list(notebook.iter_cases()), notebook.tasks(at), start, end)
+def register_outcome_schemas(context: Any) -> list[OutcomeSchema]:
+    return [
+        OutcomeSchema(
+            name=rules.CALLBACK_OUTCOME_SCHEMA_NAME,
+            schema=rules.CALLBACK_OUTCOME_SCHEMA,
+            title=_("Callback outcome"),
+        )
+    ]
 
 
 @hookimpl
-def register_reports(notebook: Any) -> list[ReportSpec]:
+def schedule_tasks(context: Any, case: Any) -> list[TaskSpec]:
+    return rules.schedule(case, load_settings(context))
+
+
+def build_satisfaction(context: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.satisfaction(list(context.iter_cases()), start, end)
+
+
+def build_callbacks(context: Any, start: datetime | None, end: datetime | None) -> Report:
+    at = end or now()
+    return reports.callbacks(list(context.iter_cases()), context.tasks(at), start, end)
+
+
+@hookimpl
+def register_reports(context: Any) -> list[ReportSpec]:
     return [
         ReportSpec(
             name="satisfaction",
@@ -128,7 +140,7 @@ def register_reports(notebook: Any) -> list[ReportSpec]:
 
 
 @hookimpl
-def register_documents(notebook: Any) -> list[DocumentSpec]:
+def register_documents(context: Any) -> list[DocumentSpec]:
     return [
         DocumentSpec(
             name="receipt",
@@ -158,6 +170,7 @@ def register_vocabulary() -> list[Vocabulary]:
             report_keys={
                 "callbacks_done": N_("Callbacks done"),
                 "reached": N_("Reached"),
+                "reached_without_level": N_("Reached without level"),
                 "satisfied": N_("Satisfied"),
                 "basically_satisfied": N_("Basically satisfied"),
                 "dissatisfied": N_("Dissatisfied"),

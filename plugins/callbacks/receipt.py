@@ -46,13 +46,13 @@ def reported_moment(case: Any) -> Any:
     return None
 
 
-def choice_label(notebook: Any, case: Any, field: str) -> str:
+def choice_label(context: Any, case: Any, field: str) -> str:
     """The label of a coded field (the channel 报警方式) in the user's language, from the
     case type's own ``x-enum-labels``; the code itself when the type has no label for it."""
     code = case.fields.get(field)
     if code in (None, ""):
         return ""
-    schema = notebook.case_types().get(case.type) or {}
+    schema = context.case_types().get(case.type) or {}
     labels = schema.get("x-enum-labels") or {}
     for lang in (language(), "en"):
         label = ((labels.get(lang) or {}).get(field) or {}).get(code)
@@ -61,9 +61,9 @@ def choice_label(notebook: Any, case: Any, field: str) -> str:
     return str(code)
 
 
-def receipt_rows(notebook: Any, case: Any) -> list[tuple[str, Any]]:
+def receipt_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
     fields = case.fields
-    officer = getattr(notebook, "officer", None) or {}
+    officer = getattr(context, "officer", None) or {}
     if case.type == "missing_person":
         matter = _("Missing person: {name}, last seen {place}").format(
             name=fields.get("name", ""), place=fields.get("last_seen_place", "")
@@ -75,7 +75,7 @@ def receipt_rows(notebook: Any, case: Any) -> list[tuple[str, Any]]:
         (_("Reporter's ID number"), mask_id_number(fields.get("reporter_id_number"))),
         (_("Reporter's phone"), fields.get("reporter_phone", "")),
         (_("Reported at"), when(fields.get("reported_at") or case.created_at)),
-        (_("Channel"), choice_label(notebook, case, "channel")),
+        (_("Channel"), choice_label(context, case, "channel")),
         (_("Location"), fields.get("location") or fields.get("last_seen_place", "")),
         (_("Matter reported"), matter),
         (_("Receiving officer"), officer.get("name", case.officer_id)),
@@ -83,15 +83,15 @@ def receipt_rows(notebook: Any, case: Any) -> list[tuple[str, Any]]:
     ]
 
 
-def render_receipt(notebook: Any, case: Any, path: str | Path) -> Path:
+def render_receipt(context: Any, case: Any, path: str | Path) -> Path:
     """Write the receipt (reporter's part and station stub) for ``case`` to ``path``.
 
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
-    rows = receipt_rows(notebook, case)
+    rows = receipt_rows(context, case)
     number = receipt_number(case)
-    unit = case.unit or (getattr(notebook, "officer", None) or {}).get("unit", "")
-    phone = str(notebook.setting(UNIT_PHONE) or "").strip()
+    unit = case.unit or (getattr(context, "officer", None) or {}).get("unit", "")
+    phone = str(context.setting(UNIT_PHONE) or "").strip()
     moment = reported_moment(case)
     contact = (
         _("To ask about the progress, call {unit} on {phone} and give the receipt number.")

@@ -10,7 +10,7 @@ from typing import Any
 from casebook import Report
 from casebook.i18n import gettext_for
 
-from .rules import callback_entries, entry_time, satisfaction_counts
+from .rules import callback_entries, entry_time, is_valid_call, satisfaction_counts
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
@@ -34,14 +34,17 @@ def satisfaction(cases: list[Any], start: datetime | None, end: datetime | None)
             data = entry.data or {}
             month = recorded.strftime("%Y-%m")
             months[month]["done"] += 1
-            months[month]["reached"] += bool(data.get("reached"))
-            months[month]["satisfied"] += data.get("satisfaction") == "satisfied"
+            if is_valid_call(data):  # the same rule as the summary (satisfaction_counts)
+                months[month]["reached"] += 1
+                months[month]["satisfied"] += data.get("satisfaction") == "satisfied"
     summary = {
         "callbacks_done": counts["callbacks_done"],
         "reached": reached,
         "satisfied": counts["satisfied"],
         "basically_satisfied": counts["basically_satisfied"],
         "dissatisfied": counts["dissatisfied"],
+        # Old outcomes that say reached without a level: shown, not counted in the rates.
+        "reached_without_level": counts["reached_without_level"],
         # Satisfaction is published to a tenth of a percent (82.5%), as in seed 002.
         "rate": rate(counts["satisfied"], reached, 3),
         "satisfied_or_basically_rate": rate(
@@ -73,7 +76,7 @@ def callbacks(
     """Callbacks due (today), done (recorded in the period) and overdue, with the overdue
     ones listed longest first.
 
-    :param tasks: pending tasks as of the report's day (``notebook.tasks(at)``).
+    :param tasks: pending tasks as of the report's day (``context.tasks(at)``).
     """
     pending = [task for task in tasks if task.kind == "callback"]
     due = [task for task in pending if task.status == "due"]

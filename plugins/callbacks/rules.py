@@ -40,6 +40,9 @@ CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
     "if": {"properties": {"reached": {"const": True}}, "required": ["reached"]},
     "then": {"required": ["reached", "satisfaction"]},
 }
+#: The name under which this plugin registers the callback outcome schema for every plugin
+#: that plans callbacks (missing persons, diversion): one schema, owned here.
+CALLBACK_OUTCOME_SCHEMA_NAME = "callbacks.callback"
 FOLLOW_UP_OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {
@@ -107,7 +110,7 @@ def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
                 due_at=format_datetime(reported_at + timedelta(days=settings.first_days)),
                 title=_("Satisfaction callback (回访) to {name}").format(name=name),
                 data={**data, "round": 1},
-                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA_NAME,
             )
         )
     flags = [flag for flag in case.fields.get("key_flags") or [] if flag in settings.key_flags]
@@ -119,7 +122,7 @@ def satisfaction_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
                 due_at=format_datetime(reported_at + timedelta(days=settings.second_days)),
                 title=_("Second callback (key category) to {name}").format(name=name),
                 data={**data, "round": 2, "key_flags": flags},
-                outcome_schema=CALLBACK_OUTCOME_SCHEMA,
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA_NAME,
             )
         )
     return tasks
@@ -156,8 +159,16 @@ def schedule(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
 def satisfaction_counts(
     cases: Iterable[Any], start: datetime | None = None, end: datetime | None = None
 ) -> dict[str, int]:
-    """Recorded callbacks in the period (by when recorded): done, reached and each level."""
-    counts = {"callbacks_done": 0, "reached": 0, "handled": 0}
+    """Recorded callbacks in the period (by when recorded): done, valid (reached) and each
+    level.
+
+    A valid call reached the person and recorded a level of satisfaction, as the callback
+    outcome schema requires. Outcomes recorded before every callback used that schema (the
+    missing-persons and diversion callbacks had a weaker copy) may say ``reached`` with no
+    level: they count as done and as ``reached_without_level``, never as valid calls, so
+    the rates' denominator is always the sum of the three levels.
+    """
+    counts = {"callbacks_done": 0, "reached": 0, "handled": 0, "reached_without_level": 0}
     counts.update({level: 0 for level in SATISFACTION_LEVELS})
     for case in cases:
         for entry in callback_entries(case):
@@ -168,10 +179,18 @@ def satisfaction_counts(
                 continue
             data = entry.data or {}
             counts["callbacks_done"] += 1
-            if data.get("reached"):
+            if not data.get("reached"):
+                continue
+            level = data.get("satisfaction")
+            if is_valid_call(data):
                 counts["reached"] += 1
                 counts["handled"] += bool(data.get("handled"))
-                level = data.get("satisfaction")
-                if level in SATISFACTION_LEVELS:
-                    counts[level] += 1
+                counts[level] += 1
+            else:
+                counts["reached_without_level"] += 1
     return counts
+
+
+def is_valid_call(data: dict[str, Any]) -> bool:
+    """A callback that reached the person and recorded a level of satisfaction."""
+    return bool(data.get("reached")) and data.get("satisfaction") in SATISFACTION_LEVELS

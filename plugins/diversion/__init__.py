@@ -15,7 +15,7 @@ from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
@@ -53,16 +53,16 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def load_settings(notebook: Any) -> rules.DiversionSettings:
+def load_settings(context: Any) -> rules.DiversionSettings:
     return rules.DiversionSettings(
-        feedback_days=notebook.setting(PREFIX + "feedback_days"),
-        callback_days=notebook.setting(PREFIX + "callback_days"),
-        agencies=dict(notebook.setting(PREFIX + "agencies")),
+        feedback_days=context.setting(PREFIX + "feedback_days"),
+        callback_days=context.setting(PREFIX + "callback_days"),
+        agencies=dict(context.setting(PREFIX + "agencies")),
     )
 
 
 @hookimpl
-def register_settings(notebook: Any) -> list[SettingSpec]:
+def register_settings(context: Any) -> list[SettingSpec]:
     return setting_specs()
 
 
@@ -70,28 +70,28 @@ def register_settings(notebook: Any) -> list[SettingSpec]:
 
 
 @hookimpl
-def validate_case(notebook: Any, case: Any) -> list[Problem]:
-    return rules.validate(case, load_settings(notebook)) if rules.is_diverted(case) else []
+def validate_case(context: Any, case: Any) -> list[Problem]:
+    return rules.validate(case, load_settings(context)) if rules.is_diverted(case) else []
 
 
 @hookimpl
-def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
-    return rules.schedule(case, load_settings(notebook)) if rules.is_diverted(case) else []
+def schedule_tasks(context: Any, case: Any) -> list[TaskSpec]:
+    return rules.schedule(case, load_settings(context)) if rules.is_diverted(case) else []
 
 
-def build_onsite(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
-    return reports.onsite(list(notebook.iter_cases(case_type=rules.CASE_TYPE)), start, end)
+def build_onsite(context: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.onsite(list(context.iter_cases(case_type=rules.CASE_TYPE)), start, end)
 
 
-def build_diversion(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
-    cases = list(notebook.iter_cases(case_type=rules.CASE_TYPE))
+def build_diversion(context: Any, start: datetime | None, end: datetime | None) -> Report:
+    cases = list(context.iter_cases(case_type=rules.CASE_TYPE))
     return reports.diversion(
-        cases, notebook.tasks(end or now(), case_type=rules.CASE_TYPE), start, end
+        cases, context.tasks(end or now(), case_type=rules.CASE_TYPE), start, end
     )
 
 
 @hookimpl
-def register_reports(notebook: Any) -> list[ReportSpec]:
+def register_reports(context: Any) -> list[ReportSpec]:
     return [
         ReportSpec(
             name="onsite",

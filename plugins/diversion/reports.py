@@ -74,7 +74,7 @@ def diversion(
 ) -> Report:
     """Diverted incidents, the agencies' completions, the closure rate and overdue feedback.
 
-    :param tasks: pending tasks as of the report's day (``notebook.tasks(at)``).
+    :param tasks: pending tasks as of the report's day (``context.tasks(at)``).
     """
     diverted = completed = 0
     agencies: dict[str, Counter] = defaultdict(Counter)

@@ -30,16 +30,9 @@ FEEDBACK_OUTCOME_SCHEMA: dict[str, Any] = {
     },
     "required": ["completed"],
 }
-CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "reached": {"type": "boolean"},
-        "handled": {"type": "boolean"},
-        "satisfaction": {"enum": ["satisfied", "basically_satisfied", "dissatisfied"]},
-        "comment": {"type": "string"},
-    },
-    "required": ["reached"],
-}
+#: The callback outcome schema is owned by the callbacks plugin, which registers it under this
+#: name (``register_outcome_schemas``); the host resolves the name for each task.
+CALLBACK_OUTCOME_SCHEMA = "callbacks.callback"
 
 
 @dataclass

@@ -17,7 +17,13 @@ from casebook.i18n import N_, gettext_for
 
 from . import points, rules
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    # Bare rule ids from before rule ids were namespaced: stored findings keep their ids.
+    "rules": sorted(rules.RULES),
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
@@ -92,25 +98,25 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def load_settings(notebook: Any) -> rules.ReviewSettings:
-    configured = notebook.setting(PREFIX + "rules")
+def load_settings(context: Any) -> rules.ReviewSettings:
+    configured = context.setting(PREFIX + "rules")
     merged = {
         name: {**rule, **configured.get(name, {})} for name, rule in rules.DEFAULT_RULES.items()
     }
     return rules.ReviewSettings(
         rules=merged,
-        acceptance_hours=notebook.setting(PREFIX + "acceptance_hours"),
-        filing_deadline_days=notebook.setting(PREFIX + "filing_deadline_days"),
-        callback_grace_hours=notebook.setting(PREFIX + "callback_grace_hours"),
+        acceptance_hours=context.setting(PREFIX + "acceptance_hours"),
+        filing_deadline_days=context.setting(PREFIX + "filing_deadline_days"),
+        callback_grace_hours=context.setting(PREFIX + "callback_grace_hours"),
         required_elements={
             **rules.DEFAULT_REQUIRED_ELEMENTS,
-            **notebook.setting(PREFIX + "required_elements"),
+            **context.setting(PREFIX + "required_elements"),
         },
     )
 
 
 @hookimpl
-def register_settings(notebook: Any) -> list[SettingSpec]:
+def register_settings(context: Any) -> list[SettingSpec]:
     return setting_specs()
 
 
@@ -124,11 +130,11 @@ class _SettingsPerReview:
         self._key: tuple[Any, Any] | None = None
         self._settings: rules.ReviewSettings | None = None
 
-    def get(self, notebook: Any, at: datetime) -> rules.ReviewSettings:
+    def get(self, context: Any, at: datetime) -> rules.ReviewSettings:
         with self._lock:
-            if self._key is None or self._key[0]() is not notebook or self._key[1] is not at:
-                # A weak reference: the cache must not keep a closed notebook alive.
-                self._key, self._settings = (weakref.ref(notebook), at), load_settings(notebook)
+            if self._key is None or self._key[0]() is not context or self._key[1] is not at:
+                # A weak reference: the cache must not keep a closed notebook's context alive.
+                self._key, self._settings = (weakref.ref(context), at), load_settings(context)
             return self._settings  # type: ignore[return-value]
 
 
@@ -136,13 +142,13 @@ _settings_per_review = _SettingsPerReview()
 
 
 @hookimpl
-def review_case(notebook: Any, case: Any, at: datetime) -> list[Finding]:
-    settings = _settings_per_review.get(notebook, at)
-    tasks = notebook.tasks(at, case_id=case.id) if settings.enabled("callback_missed") else []
+def review_case(context: Any, case: Any, at: datetime) -> list[Finding]:
+    settings = _settings_per_review.get(context, at)
+    tasks = context.tasks(at, case_id=case.id) if settings.enabled("callback_missed") else []
     return rules.review(case, at, settings, tasks)
 
 
-def build_review(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+def build_review(context: Any, start: datetime | None, end: datetime | None) -> Report:
     """Findings, rectified, rate, and points by officer and by unit.
 
     The period selects cases by ``reported_at`` (or creation when absent).
@@ -150,7 +156,7 @@ def build_review(notebook: Any, start: datetime | None, end: datetime | None) ->
     at = end or now()
     selected: set[str] = set()
     filing = Counter()
-    for case in notebook.iter_cases():
+    for case in context.iter_cases():
         moment = parse_datetime(case.fields.get("reported_at") or case.created_at)
         if (start is None or moment >= start) and (end is None or moment <= end):
             selected.add(case.id)
@@ -158,11 +164,8 @@ def build_review(notebook: Any, start: datetime | None, end: datetime | None) ->
             if decision in ("filed", "not_filed"):
                 filing["filings_reviewed"] += 1
                 filing[decision] += 1
-    # A report only reads: the review is computed, not recorded.
-    results = [
-        result for result in notebook.review(at=at, record=False) if result.case_id in selected
-    ]
-    report = review_report(results, notebook.setting(PREFIX + "points_weights"))
+    results = [result for result in context.review(at=at) if result.case_id in selected]
+    report = review_report(results, context.setting(PREFIX + "points_weights"))
     # Seed 004 counts the filing decisions reviewed (75) and those not filed (14).
     report.summary["filings_reviewed"] = filing["filings_reviewed"]
     report.summary["not_filed"] = filing["not_filed"]
@@ -206,7 +209,7 @@ def review_report(results: list[Any], weights: dict[str, float]) -> Report:
 
 
 @hookimpl
-def register_reports(notebook: Any) -> list[ReportSpec]:
+def register_reports(context: Any) -> list[ReportSpec]:
     return [
         ReportSpec(
             name="review",

@@ -254,7 +254,7 @@ def filing_overdue(case: Any, at: datetime, settings: ReviewSettings, tasks: lis
 def callback_missed(case: Any, at: datetime, settings: ReviewSettings, tasks: list) -> list:
     """A callback overdue by more than ``callback_grace_hours``.
 
-    :param tasks: the case's pending tasks as of ``at`` (``notebook.tasks(at, case_id=...)``).
+    :param tasks: the case's pending tasks as of ``at`` (``context.tasks(at, case_id=...)``).
     """
     grace = settings.callback_grace_hours * 3600
     missed = [

@@ -30,7 +30,13 @@ from . import reports, rules
 from .ledger import render_ledger
 from .notice import render_notice
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    # A bare rule id from before rule ids were namespaced: stored findings keep their ids.
+    "rules": ["ledger_missing"],
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
@@ -134,87 +140,87 @@ def setting_specs() -> list[SettingSpec]:
     ]
 
 
-def load_settings(notebook: Any) -> rules.MissingPersonSettings:
+def load_settings(context: Any) -> rules.MissingPersonSettings:
     """The station's current settings as one value for the rule functions."""
-    cadence = {**DEFAULT_CADENCE, **notebook.setting(PREFIX + "cadence")}
-    cluster = {**DEFAULT_CLUSTER, **notebook.setting(PREFIX + "cluster")}
+    cadence = {**DEFAULT_CADENCE, **context.setting(PREFIX + "cadence")}
+    cluster = {**DEFAULT_CLUSTER, **context.setting(PREFIX + "cluster")}
     return rules.MissingPersonSettings(
-        callback_schedule=rules.resolve_schedule(notebook.setting(PREFIX + "callback_schedule")),
+        callback_schedule=rules.resolve_schedule(context.setting(PREFIX + "callback_schedule")),
         supervision_days=cadence["supervision_days"],
         report_days=cadence["report_days"],
         analysis_days=cadence["analysis_days"],
         review_days=cadence["review_days"],
         dna_days=cadence["dna_days"],
-        investigation_after_months=notebook.setting(PREFIX + "investigation_after_months"),
+        investigation_after_months=context.setting(PREFIX + "investigation_after_months"),
         cluster_count=cluster["count"],
         cluster_days=cluster["days"],
         cluster_by=list(cluster["by"]),
-        ledger_missing_points=notebook.setting(PREFIX + "ledger_missing_points"),
-        elderly_age=notebook.setting(PREFIX + "elderly_age"),
+        ledger_missing_points=context.setting(PREFIX + "ledger_missing_points"),
+        elderly_age=context.setting(PREFIX + "elderly_age"),
     )
 
 
-def missing_person_cases(notebook: Any) -> list[Any]:
-    return list(notebook.iter_cases(case_type=rules.CASE_TYPE))
+def missing_person_cases(context: Any) -> list[Any]:
+    return list(context.iter_cases(case_type=rules.CASE_TYPE))
 
 
 # --- hooks ----------------------------------------------------------------------------
 
 
 @hookimpl
-def register_case_types(notebook: Any) -> list[dict[str, Any]]:
+def register_case_types(context: Any) -> list[dict[str, Any]]:
     return [json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))]
 
 
 @hookimpl
-def register_settings(notebook: Any) -> list[SettingSpec]:
+def register_settings(context: Any) -> list[SettingSpec]:
     return setting_specs()
 
 
 @hookimpl
-def prepare_fields(notebook: Any, case_type: str, fields: dict[str, Any]) -> None:
+def prepare_fields(context: Any, case_type: str, fields: dict[str, Any]) -> None:
     if case_type == rules.CASE_TYPE:
-        rules.prepare(fields, notebook.setting(PREFIX + "elderly_age"))
+        rules.prepare(fields, context.setting(PREFIX + "elderly_age"))
 
 
 @hookimpl
-def schedule_tasks(notebook: Any, case: Any) -> list[TaskSpec]:
+def schedule_tasks(context: Any, case: Any) -> list[TaskSpec]:
     if case.type != rules.CASE_TYPE:
         return []
-    return rules.schedule(case, load_settings(notebook))
+    return rules.schedule(case, load_settings(context))
 
 
 @hookimpl
-def find_alerts(notebook: Any, at: datetime) -> list[Alert]:
-    return rules.find_alerts(missing_person_cases(notebook), at, load_settings(notebook))
+def find_alerts(context: Any, at: datetime) -> list[Alert]:
+    return rules.find_alerts(missing_person_cases(context), at, load_settings(context))
 
 
 @hookimpl
-def review_case(notebook: Any, case: Any, at: datetime) -> list[Finding]:
+def review_case(context: Any, case: Any, at: datetime) -> list[Finding]:
     if case.type != rules.CASE_TYPE:
         return []
-    return rules.ledger_finding(case, at, load_settings(notebook))
+    return rules.ledger_finding(case, at, load_settings(context))
 
 
-def build_recovery(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
-    return reports.recovery(missing_person_cases(notebook), start, end)
+def build_recovery(context: Any, start: datetime | None, end: datetime | None) -> Report:
+    return reports.recovery(missing_person_cases(context), start, end)
 
 
-def build_daily(notebook: Any, start: datetime | None, end: datetime | None) -> Report:
+def build_daily(context: Any, start: datetime | None, end: datetime | None) -> Report:
     at = reports.daily_moment(start, end)
     # The morning view of the day: overdue means due before the day began, due today means
     # due within it; alerts are taken at the day's end so the day's reports count.
     morning = at.replace(hour=0, minute=0, second=0, microsecond=0)
     return reports.daily(
-        missing_person_cases(notebook),
-        notebook.tasks(morning, case_type=rules.CASE_TYPE),
-        notebook.alerts(rules.end_of_day(at)),
+        missing_person_cases(context),
+        context.tasks(morning, case_type=rules.CASE_TYPE),
+        context.alerts(rules.end_of_day(at)),
         at,
     )
 
 
 @hookimpl
-def register_reports(notebook: Any) -> list[ReportSpec]:
+def register_reports(context: Any) -> list[ReportSpec]:
     return [
         ReportSpec(
             name="recovery",
@@ -234,9 +240,9 @@ def register_reports(notebook: Any) -> list[ReportSpec]:
 
 
 @hookimpl
-def register_documents(notebook: Any) -> list[DocumentSpec]:
-    def render(notebook: Any, case: Any, path: str | Path) -> Path:
-        return render_notice(notebook, case, path, notebook.setting(PREFIX + "notice_contact"))
+def register_documents(context: Any) -> list[DocumentSpec]:
+    def render(context: Any, case: Any, path: str | Path) -> Path:
+        return render_notice(context, case, path, context.setting(PREFIX + "notice_contact"))
 
     return [
         DocumentSpec(
@@ -269,7 +275,7 @@ def register_commands(cli: Any) -> None:
 
         notebook = open_notebook(ctx)
         at = parse_datetime(at_text, end_of_day=True) if at_text else now()
-        report = build_daily(notebook, None, at)
+        report = notebook.build_report("daily", None, at)
         if as_json:
             emit_json(report)
             return

@@ -102,10 +102,10 @@ class Labels:
         return text(value)
 
 
-def officer_name(notebook: Any, officer_id: str) -> str:
+def officer_name(context: Any, officer_id: str) -> str:
     """The officer's name when this laptop knows it (its own officer), else the officer's
     id (警号), which identifies the officer as well on a station's paper."""
-    officer = getattr(notebook, "officer", None) or {}
+    officer = getattr(context, "officer", None) or {}
     if officer_id and officer.get("officer_id") == officer_id and officer.get("name"):
         return f"{officer['name']}({officer_id})"
     return officer_id or ""
@@ -143,7 +143,7 @@ def field_rows(case: Any, labels: Labels) -> list[tuple[str, Any]]:
     return rows
 
 
-def duty_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+def duty_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
     """Every search duty: done ones from the timeline, open ones from the task list."""
     rows = []
     for entry in live(case.entries):
@@ -154,7 +154,7 @@ def duty_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
                 entry.data.get("task_title", entry.kind),
                 moment_text(entry.data.get("due_at")),
                 moment_text(entry.created_at),
-                officer_name(notebook, entry.author),
+                officer_name(context, entry.author),
                 outcome_text(entry),
             ]
         )
@@ -164,7 +164,7 @@ def duty_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
     return rows
 
 
-def callback_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+def callback_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
     rows = []
     for entry in live(case.entries):
         if entry.kind != "callback":
@@ -176,7 +176,7 @@ def callback_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any
                 data.get("task_title", _("Callback")),
                 moment_text(data.get("due_at")),
                 moment_text(data.get("called_at") or entry.created_at),
-                officer_name(notebook, entry.author),
+                officer_name(context, entry.author),
                 _("yes") if reached else (_("no") if reached is False else ""),
                 _(SATISFACTION[data["satisfaction"]])
                 if data.get("satisfaction") in SATISFACTION
@@ -192,7 +192,7 @@ def callback_rows(notebook: Any, case: Any, pending: list[Any]) -> list[list[Any
     return rows
 
 
-def record_rows(notebook: Any, case: Any) -> list[list[Any]]:
+def record_rows(context: Any, case: Any) -> list[list[Any]]:
     """The timeline's other records: notes, actions, status changes."""
     rows = []
     for entry in live(case.entries):
@@ -202,16 +202,16 @@ def record_rows(notebook: Any, case: Any) -> list[list[Any]]:
             [
                 moment_text(entry.created_at),
                 _(KINDS[entry.kind]) if entry.kind in KINDS else entry.kind,
-                officer_name(notebook, entry.author),
+                officer_name(context, entry.author),
                 entry.text,
             ]
         )
     return rows
 
 
-def finding_rows(notebook: Any, case: Any) -> tuple[list[list[Any]], Any]:
+def finding_rows(context: Any, case: Any) -> tuple[list[list[Any]], Any]:
     """The findings of the case's last recorded legal review, and its score."""
-    review = next((r for r in notebook.recorded_reviews() if r.case_id == case.id), None)
+    review = next((r for r in context.recorded_reviews() if r.case_id == case.id), None)
     if review is None:
         return [], None
     rows = [
@@ -228,24 +228,24 @@ def finding_rows(notebook: Any, case: Any) -> tuple[list[list[Any]], Any]:
     return rows, review.score
 
 
-def render_ledger(notebook: Any, case: Any, path: str | Path, at: datetime | None = None) -> Path:
+def render_ledger(context: Any, case: Any, path: str | Path, at: datetime | None = None) -> Path:
     """Write the person's whole file for ``case`` to ``path``.
 
     :param at: the moment the open duties are judged against (default: now).
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
     moment = at or now()
-    labels = Labels(notebook.case_types().get(case.type) or {})
-    pending = notebook.tasks(moment, include_upcoming=True, case_id=case.id)
-    findings, score = finding_rows(notebook, case)
-    unit = case.unit or (getattr(notebook, "officer", None) or {}).get("unit", "")
+    labels = Labels(context.case_types().get(case.type) or {})
+    pending = context.tasks(moment, include_upcoming=True, case_id=case.id)
+    findings, score = finding_rows(context, case)
+    unit = case.unit or (getattr(context, "officer", None) or {}).get("unit", "")
     name = case.fields.get("name", case.title)
     sections = [
         ledger_section(
             _("Search duties (ledger, supervision, reports, analysis, reviews)"),
             [_("Duty"), _("Due"), _("Done at"), _("Done by"), _("Outcome")],
             [30, 15, 15, 15, 35],
-            duty_rows(notebook, case, pending),
+            duty_rows(context, case, pending),
             empty_text=_("No duties scheduled."),
         ),
         ledger_section(
@@ -260,14 +260,14 @@ def render_ledger(notebook: Any, case: Any, path: str | Path, at: datetime | Non
                 _("Comment"),
             ],
             [22, 13, 13, 16, 8, 10, 18],
-            callback_rows(notebook, case, pending),
+            callback_rows(context, case, pending),
             empty_text=_("No callbacks scheduled."),
         ),
         ledger_section(
             _("Other records"),
             [_("Time"), _("Kind"), _("Recorded by"), _("Content")],
             [15, 12, 15, 58],
-            record_rows(notebook, case),
+            record_rows(context, case),
             empty_text=_("No other records."),
         ),
         ledger_section(

@@ -23,7 +23,7 @@ GENDER = {"male": "Male", "female": "Female", "unknown": "Unknown"}
 UNIT_PHONE = "station.phone"
 
 
-def photo_of(notebook: Any, case: Any) -> bytes | None:
+def photo_of(context: Any, case: Any) -> bytes | None:
     """The newest image attached to the case, or None (also when not synced here yet)."""
     images = [
         attachment
@@ -32,7 +32,7 @@ def photo_of(notebook: Any, case: Any) -> bytes | None:
     ]
     for attachment in reversed(images):
         try:
-            return notebook.read_attachment(attachment.id)
+            return context.read_attachment(attachment.id)
         except Exception:  # an unreadable photo must not stop the notice from printing
             continue
     return None
@@ -65,15 +65,15 @@ def contact_line(unit: str, phone: str) -> str:
     return _("Call 110, or contact {unit}").format(unit=unit)
 
 
-def render_notice(notebook: Any, case: Any, path: str | Path, contact: str = "") -> Path:
+def render_notice(context: Any, case: Any, path: str | Path, contact: str = "") -> Path:
     """Write the notice for ``case`` to ``path``.
 
     :param contact: an extra contact line (the ``notice_contact`` setting), printed after
         the unit's phone.
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
-    unit = case.unit or (getattr(notebook, "officer", None) or {}).get("unit", "")
-    phone = str(notebook.setting(UNIT_PHONE) or "").strip()
+    unit = case.unit or (getattr(context, "officer", None) or {}).get("unit", "")
+    phone = str(context.setting(UNIT_PHONE) or "").strip()
     name = case.fields.get("name", "")
     body = _(
         "If you have seen this person or know where they are, please tell the police at "
@@ -94,6 +94,6 @@ def render_notice(notebook: Any, case: Any, path: str | Path, contact: str = "")
         unit=unit,
         date_text=long_date(now()),
         seal_label=_("(seal)"),
-        photo=photo_of(notebook, case),
+        photo=photo_of(context, case),
         no_photo_text=_("No photo"),
     )

@@ -119,8 +119,8 @@ def daily(
 ) -> Report:
     """The case manager's daily summary (专管员每日汇总) of missing-person cases as of ``at``.
 
-    :param tasks: pending tasks as of ``at`` (``notebook.tasks(at)``).
-    :param alerts: alerts as of ``at`` (``notebook.alerts(at)``).
+    :param tasks: pending tasks as of ``at`` (``context.tasks(at)``).
+    :param alerts: alerts as of ``at`` (``context.alerts(at)``).
     """
     day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = end_of_day(at)

@@ -31,16 +31,9 @@ CALLBACK_PRESETS: dict[str, list[str]] = {
 URGENT_CAUSES = frozenset({"suicide_risk", "abduction"})
 OFFSET_PATTERN = r"^[1-9][0-9]{0,3}[hd]$"
 
-CALLBACK_OUTCOME_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "properties": {
-        "reached": {"type": "boolean"},
-        "handled": {"type": "boolean"},
-        "satisfaction": {"enum": ["satisfied", "basically_satisfied", "dissatisfied"]},
-        "comment": {"type": "string"},
-    },
-    "required": ["reached"],
-}
+#: The callback outcome schema is owned by the callbacks plugin, which registers it under this
+#: name (``register_outcome_schemas``); the host resolves the name for each task.
+CALLBACK_OUTCOME_SCHEMA = "callbacks.callback"
 NOTE_OUTCOME_SCHEMA: dict[str, Any] = {
     "type": "object",
     "properties": {"note": {"type": "string"}, "comment": {"type": "string"}},

@@ -13,8 +13,10 @@ import pytest
 from casebook import (
     Alert,
     DocumentSpec,
+    EntrySpec,
     Finding,
     InvalidInputError,
+    OutcomeSchema,
     PanelSpec,
     Problem,
     Report,
@@ -38,13 +40,13 @@ def hook_names() -> list[str]:
 class Recorder:
     """A test plugin: each hook records its call and returns something."""
 
-    casebook_plugin = {"version": "1.2.3", "publisher": "Tests", "api": [1]}
+    casebook_plugin = {"version": "1.2.3", "publisher": "Tests", "api": [2]}
 
     def __init__(self) -> None:
         self.calls: list[tuple[str, dict]] = []
 
     @hookimpl
-    def register_case_types(self, notebook):
+    def register_case_types(self, context):
         return [
             {
                 "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -61,7 +63,7 @@ class Recorder:
         ]
 
     @hookimpl
-    def register_settings(self, notebook):
+    def register_settings(self, context):
         return [
             SettingSpec(
                 key="recorder.days",
@@ -72,7 +74,7 @@ class Recorder:
         ]
 
     @hookimpl
-    def register_reports(self, notebook):
+    def register_reports(self, context):
         def build(nb, start, end):
             return Report(
                 name="lost_items",
@@ -83,14 +85,14 @@ class Recorder:
         return [ReportSpec(name="lost_items", title="Lost items", build=build)]
 
     @hookimpl
-    def register_documents(self, notebook):
+    def register_documents(self, context):
         def render(nb, case, path):
             path.write_bytes(b"%PDF-1.4 " + case.title.encode("utf-8"))
 
         return [DocumentSpec(name="label", title="Label", case_types=["lost_item"], render=render)]
 
     @hookimpl
-    def register_gui_panels(self, notebook):
+    def register_gui_panels(self, context):
         return [
             PanelSpec(
                 name="lost", title="Lost", factory="example.gui:LostPanel", case_types=["lost_item"]
@@ -98,26 +100,26 @@ class Recorder:
         ]
 
     @hookimpl
-    def prepare_fields(self, notebook, case_type, fields):
+    def prepare_fields(self, context, case_type, fields):
         if case_type == "lost_item":
             fields["item"] = fields["item"].strip()
 
     @hookimpl
-    def validate_case(self, notebook, case):
+    def validate_case(self, context, case):
         if case.type == "lost_item" and case.fields.get("value", 0) > 1000:
             return [Problem("value", "value: over 1000 needs a receipt", "too_valuable")]
         return []
 
     @hookimpl
-    def case_saved(self, notebook, case):
+    def case_saved(self, context, case):
         self.calls.append(("case_saved", {"id": case.id, "title": case.title}))
 
     @hookimpl
-    def schedule_tasks(self, notebook, case):
+    def schedule_tasks(self, context, case):
         if case.type != "lost_item" or case.status == "closed":
             return []
         due = datetime.fromisoformat(case.created_at) + timedelta(
-            days=notebook.setting("recorder.days")
+            days=context.setting("recorder.days")
         )
         return [
             TaskSpec(
@@ -125,7 +127,16 @@ class Recorder:
                 kind="callback",
                 due_at=due.isoformat(),
                 title="Return the item",
-                outcome_schema={
+                outcome_schema="recorder.return",
+            )
+        ]
+
+    @hookimpl
+    def register_outcome_schemas(self, context):
+        return [
+            OutcomeSchema(
+                name="recorder.return",
+                schema={
                     "type": "object",
                     "required": ["returned"],
                     "properties": {"returned": {"type": "boolean"}},
@@ -134,18 +145,25 @@ class Recorder:
         ]
 
     @hookimpl
-    def task_completed(self, notebook, task, outcome):
+    def task_completed(self, context, task, outcome):
         self.calls.append(("task_completed", {"task": task.id, "outcome": outcome}))
+        if not outcome["returned"]:
+            return [EntrySpec(kind="note", text="not returned yet", data={"task": task.key})]
+        return []
 
     @hookimpl
-    def find_alerts(self, notebook, at):
-        count = notebook.count_cases(case_type="lost_item", status="received")
+    def find_alerts(self, context, at):
+        count = context.count_cases(case_type="lost_item", status="received")
         return [Alert(kind="backlog", case_ids=[], message=f"{count} open")] if count >= 2 else []
 
     @hookimpl
-    def review_case(self, notebook, case, at):
+    def review_case(self, context, case, at):
         if case.type == "lost_item" and "value" not in case.fields:
-            return [Finding(rule="value_missing", severity="minor", message="no value", points=15)]
+            return [
+                Finding(
+                    rule="recorder.value_missing", severity="warning", message="no value", points=15
+                )
+            ]
         return []
 
     @hookimpl
@@ -240,12 +258,37 @@ def test_hook_task_completed(notebook, recorder):
         notebook.complete_task(task.id, {"returned": "yes"})
     entry = notebook.complete_task(task.id, {"returned": True, "comment": "已归还"})
     assert entry.kind == "callback" and entry.text == "已归还" and entry.data["task_id"] == task.id
-    assert recorder.calls[-1] == (
-        "task_completed",
-        {"task": task.id, "outcome": {"returned": True, "comment": "已归还"}},
-    )
+    # task_completed runs in the transaction that records the outcome, before case_saved.
+    assert [call for call in recorder.calls if call[0] != "case_saved"] == [
+        ("task_completed", {"task": task.id, "outcome": {"returned": True, "comment": "已归还"}})
+    ]
+    assert recorder.calls[-1][0] == "case_saved"
     assert notebook.tasks(include_upcoming=True) == []
     assert notebook.get_case(case.id).entries[-1].id == entry.id
+
+
+def test_hook_task_completed_returns_entries_the_host_records(notebook, recorder):
+    case = notebook.create_case("lost_item", {"item": "包"})
+    task = notebook.tasks(include_upcoming=True)[0]
+    notebook.complete_task(task.id, {"returned": False})
+    added = [op for op in notebook.history(case.id) if op["kind"] == "entry.add"]
+    assert [op["payload"]["text"] for op in added] == ["not returned yet"]
+    payload = added[0]["payload"]
+    assert (payload["plugin"], payload["plugin_version"]) == ("recorder", "1.2.3")
+    assert added[0]["officer_id"] == notebook.officer["officer_id"]
+    entries = notebook.get_case(case.id).entries
+    assert [(e.kind, e.plugin, e.data) for e in entries if e.kind == "note"] == [
+        ("note", "recorder", {"task": "return-item"})
+    ]
+
+
+def test_hook_register_outcome_schemas(notebook, recorder):
+    assert notebook.outcome_schemas()["recorder.return"].plugin == "recorder"
+    notebook.create_case("lost_item", {"item": "包"})
+    task = notebook.tasks(include_upcoming=True)[0]
+    assert task.outcome_schema["required"] == ["returned"]  # the name, resolved by the host
+    with pytest.raises(InvalidInputError):
+        notebook.complete_task(task.id, {"returned": "yes"})
 
 
 def test_hook_find_alerts(notebook, recorder):
@@ -259,7 +302,7 @@ def test_hook_find_alerts(notebook, recorder):
 def test_hook_review_case(notebook, recorder):
     case = notebook.create_case("lost_item", {"item": "a"})
     [result] = notebook.review(case.id)
-    assert result.score == 85 and [f.rule for f in result.findings] == ["value_missing"]
+    assert result.score == 85 and [f.rule for f in result.findings] == ["recorder.value_missing"]
     recorded = [op for op in notebook.history(case.id) if op["kind"] == "review.record"]
     assert recorded and recorded[-1]["payload"]["plugins"] == {"recorder": "1.2.3"}
     notebook.review(case.id)
@@ -275,7 +318,7 @@ def test_hook_register_vocabulary(notebook, monkeypatch):
     from casebook import Vocabulary, i18n
 
     class Lexicon:
-        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [1]}
+        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [2]}
 
         @hookimpl
         def register_vocabulary(self):

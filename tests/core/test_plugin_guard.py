@@ -96,3 +96,37 @@ def hook_names() -> list[str]:
     return sorted(
         name for name in dir(hookspecs) if hasattr(getattr(hookspecs, name), "casebook_spec")
     )
+
+
+def test_refused_results_are_listed_by_plugins_list(run_cli):
+    assert (
+        run_cli(
+            "init", "--officer-id", "0001", "--officer-name", "李明", "--unit", "滨湖派出所"
+        ).code
+        == 0
+    )
+    install = run_cli(
+        "plugins", "install", str(FIXTURES / "overreaching_plugin.py"), "--allow-unsigned"
+    )
+    assert install.code == 0, install
+    case_id = run_cli("case", "new", "--type", "incident", input='{"title": "纠纷"}').out.strip()
+    review = run_cli("review", case_id, "--json").json()
+    mine = [f for f in review["findings"] if f["plugin"] == "overreaching_plugin"]
+    assert [f["rule"] for f in mine] == ["overreaching_plugin.c"]
+    settings = run_cli("settings", "list", "--json").json()
+    assert "legal_review.acceptance_hours" in {s["key"] for s in settings}
+    assert "acceptance_hours" not in {s["key"] for s in settings}
+
+    listed = {p["name"]: p for p in run_cli("plugins", "list", "--json").json()}
+    refusals = "\n".join(listed["overreaching_plugin"]["refusals"])
+    for subject in (
+        "setting acceptance_hours",
+        "rule filing_overdue",
+        "severity bogus",
+        "points of overreaching_plugin.b",
+    ):
+        assert subject in refusals
+    assert listed["overreaching_plugin"]["errors"] == []
+    assert all(not p["refusals"] for name, p in listed.items() if name != "overreaching_plugin")
+    text = run_cli("plugins", "list").out
+    assert "refused result: rule filing_overdue" in text

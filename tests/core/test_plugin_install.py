@@ -15,13 +15,13 @@ from tests.conftest import PASSPHRASE, cli_env
 RULE = """
 from casebook import Finding, hookimpl
 
-casebook_plugin = {"version": "2.0.1", "publisher": "法制大队", "api": [1]}
+casebook_plugin = {"version": "2.0.1", "publisher": "法制大队", "api": [2]}
 
 
 @hookimpl
-def review_case(notebook, case, at):
+def review_case(context, case, at):
     if not case.fields.get("location"):
-        return [Finding(rule="no_location", severity="minor", message="未登记地点", points=10)]
+        return [Finding(rule="station_rules.no_location", severity="warning", message="未登记地点", points=10)]
     return []
 """
 
@@ -48,7 +48,7 @@ def test_signed_plugin_from_a_trusted_publisher_installs(notebook: Notebook, plu
     case = notebook.create_case("incident", {"title": "无地点"})
     assert [
         f.rule for f in notebook.review(case.id)[0].findings if f.plugin == "station_rules"
-    ] == ["no_location"]
+    ] == ["station_rules.no_location"]
 
 
 def test_untrusted_tampered_and_unsigned_plugins_are_refused(

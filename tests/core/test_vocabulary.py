@@ -74,7 +74,7 @@ def test_the_first_declaration_wins_and_roles_may_name_a_summary_key():
 
 def test_a_failing_vocabulary_is_reported_and_the_others_stay(notebook):
     class Broken:
-        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [1]}
+        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [2]}
 
         @hookimpl
         def register_vocabulary(self):

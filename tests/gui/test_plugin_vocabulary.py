@@ -27,7 +27,7 @@ _ = gettext_for("lost-found", Path(__file__).parent / "fixtures" / "locale")
 class LostAndFound:
     """A plugin the GUI has never heard of: a case type, a task, an alert, a report."""
 
-    casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [1]}
+    casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [2]}
 
     @hookimpl
     def register_case_types(self):
@@ -65,15 +65,15 @@ class LostAndFound:
         ]
 
     @hookimpl
-    def find_alerts(self, notebook):
-        count = notebook.count_cases(case_type="lost_item")
+    def find_alerts(self, context):
+        count = context.count_cases(case_type="lost_item")
         message = _("{count} items wait for their owner").format(count=count)
         return [Alert(kind="unclaimed", case_ids=[], message=message)] if count else []
 
     @hookimpl
     def register_reports(self):
-        def build(notebook, start, end):
-            cases = list(notebook.iter_cases(case_type="lost_item"))
+        def build(context, start, end):
+            cases = list(context.iter_cases(case_type="lost_item"))
             by_place: dict[str, int] = {}
             for case in cases:
                 place = case.fields.get("place", "station")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from casebook import Finding, hookimpl, plugin_host
 from casebook.publishing import public_key_of, write_signature
 
 pytestmark = pytest.mark.gui
@@ -69,3 +70,30 @@ def test_install_a_signed_plugin(app, signed_plugin, tmp_path):
     page.on_enable(False)
     assert not {p.name: p for p in nb.plugins()}["station_panel"].enabled
     assert "plugin:count" not in app.shell.nav_buttons
+
+
+class Slowpoke:
+    """A plugin whose review rule is over its time budget and breaks the severity enum."""
+
+    casebook_plugin = {"version": "0.1.0", "publisher": "Tests", "api": [2]}
+
+    @hookimpl
+    def review_case(self, context, case, at):
+        return [Finding(rule="slowpoke.x", severity="bogus", message="m")]
+
+
+def test_the_plugin_page_names_slow_hooks_and_refused_results(app, monkeypatch):
+    nb = app.app.nb
+    # A budget of 0 ms: every call is over it, without making the test wait.
+    monkeypatch.setitem(plugin_host.HOOK_BUDGET_MS, "review_case", 0)
+    nb.register_plugin("slowpoke", Slowpoke())
+    nb.create_case("incident", {"title": "测试"})
+    nb.review()
+    page = app.shell.show_page("plugins")
+    page.refresh()
+    problems = page.tree.set("slowpoke", "problems")
+    assert "Slow: review_case took" in problems and "(budget 0 ms)" in problems
+    assert "Refused result: severity bogus" in problems
+    page.tree.selection_set("slowpoke")
+    page.on_select()
+    assert "Slow: review_case" in page.details.cget("text")

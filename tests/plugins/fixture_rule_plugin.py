@@ -6,18 +6,18 @@ reporter can be identified for the statement.
 
 from casebook import Finding, hookimpl
 
-casebook_plugin = {"version": "0.1.0", "publisher": "旺庄派出所法制员", "api": [1]}
+casebook_plugin = {"version": "0.1.0", "publisher": "旺庄派出所法制员", "api": [2]}
 
 
 @hookimpl
-def review_case(notebook, case, at):
+def review_case(context, case, at):
     if case.type != "incident" or case.fields.get("category") != "criminal":
         return []
     if case.fields.get("reporter_id_number"):
         return []
     return [
         Finding(
-            rule="station_reporter_id",
+            rule="fixture_rule_plugin.station_reporter_id",
             severity="warning",
             message="Criminal report without the reporter's ID number.",
             points=7,

@@ -136,3 +136,41 @@ def test_receipt_pdf(nb, tmp_path, monkeypatch, cli):
     cli_pdf = tmp_path / "cli-receipt.pdf"
     cli("document", "receipt", case.id, "--pdf", str(cli_pdf), parse=False)
     render_png(cli_pdf)
+
+
+def test_one_callback_outcome_schema_for_every_plugin(nb):
+    owned = nb.outcome_schemas()["callbacks.callback"]
+    assert owned.plugin == "callbacks"
+    case = nb.create_case("missing_person", missing_person())
+    family = min(callbacks_of(nb, case.id), key=lambda t: t.due_at)
+    assert family.plugin == "missing_persons" and family.outcome_schema == owned.schema
+    with pytest.raises(InvalidInputError, match="satisfaction"):
+        nb.complete_task(family.id, {"reached": True})  # the weaker copy allowed this
+    nb.complete_task(family.id, {"reached": False})
+
+
+def test_without_the_callbacks_plugin_other_plans_keep_their_tasks(nb):
+    case = nb.create_case("missing_person", missing_person())
+    before = {t.id for t in callbacks_of(nb, case.id)}
+    nb.disable_plugin("callbacks")
+    nb.update_case(case.id, {"description": "身高160厘米,蓝色外套"})
+    assert {t.id for t in callbacks_of(nb, case.id)} == before  # not cancelled
+    [info] = [p for p in nb.plugins() if p.name == "missing_persons"]
+    assert any("callbacks.callback" in error for error in info.errors)
+
+
+def test_old_outcomes_without_a_level_are_counted_consistently(nb):
+    """Outcomes recorded under the missing-persons plugin's old, weaker copy of the schema
+    (reached, no satisfaction) count as done, never as valid calls (docs/workflows.md)."""
+    case = nb.create_case("missing_person", missing_person())
+    nb.add_entry(case.id, "callback", "", {"reached": True, "handled": True})  # an old one
+    [family, second, *_rest] = sorted(callbacks_of(nb, case.id), key=lambda t: t.due_at)
+    nb.complete_task(family.id, {"reached": True, "satisfaction": "satisfied"})
+    nb.complete_task(second.id, {"reached": True, "satisfaction": "dissatisfied"})
+    summary = nb.build_report("satisfaction").summary
+    assert summary["callbacks_done"] == 3
+    assert summary["reached"] == 2 == summary["satisfied"] + summary["dissatisfied"]
+    assert summary["reached_without_level"] == 1
+    assert summary["rate"] == 0.5 and summary["handled_rate"] == 0.0
+    [row] = nb.build_report("satisfaction").rows
+    assert row[1:] == [3, 2, 1, 0.5]

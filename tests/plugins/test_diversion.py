@@ -133,3 +133,13 @@ def test_onsite_report_small(nb, cli):
         "closed_on_site_all": 3,
         "rate_all": 0.375,
     }
+
+
+def test_the_diversion_callback_uses_the_callbacks_plugins_outcome_schema(nb):
+    case = nb.create_case("incident", diverted())
+    [first] = feedback_tasks(nb, case.id)
+    nb.complete_task(first.id, {"completed": True, "completed_at": "2025-03-02T09:00:00+08:00"})
+    [callback] = [t for t in tasks_of(nb, case.id, "2025-03-01", upcoming=True)]
+    assert callback.outcome_schema == nb.outcome_schemas()["callbacks.callback"].schema
+    with pytest.raises(InvalidInputError, match="satisfaction"):
+        nb.complete_task(callback.id, {"reached": True})

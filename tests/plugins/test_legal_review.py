@@ -237,7 +237,7 @@ def test_a_legal_officers_own_rule_appears_in_review(nb, cli):
     completed = cli("plugins", "install", str(FIXTURE_PLUGIN), "--allow-unsigned", parse=False)
     assert completed.returncode == 0
     result = cli("review", criminal.id, "--at", "2025-03-01T12:00:00+08:00", "--json")
-    own = [f for f in result["findings"] if f["rule"] == "station_reporter_id"]
+    own = [f for f in result["findings"] if f["rule"] == "fixture_rule_plugin.station_reporter_id"]
     assert own and own[0]["plugin"] == "fixture_rule_plugin"
     assert result["score"] == 100 - 7
     infos = {p["name"]: p for p in cli("plugins", "list", "--json")}

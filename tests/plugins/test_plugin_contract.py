@@ -50,7 +50,11 @@ def test_plugins_import_only_public_names(path):
 @pytest.mark.parametrize("name", PACKAGES)
 def test_plugins_declare_themselves(name):
     module = importlib.import_module(f"casebook.plugins.{name}")
-    assert module.casebook_plugin == {"version": "1.0.0", "publisher": "Casebook", "api": [1]}
+    meta = dict(module.casebook_plugin)
+    rules = meta.pop("rules", [])
+    assert meta == {"version": "1.0.0", "publisher": "Casebook", "api": [casebook.API_VERSION]}
+    # Bare rule ids are declared (kept from before namespaces); new ones use "<plugin>.<rule>".
+    assert all(isinstance(rule, str) and "." not in rule for rule in rules)
 
 
 def test_plugins_and_pdf_are_headless():

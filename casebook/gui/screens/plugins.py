@@ -65,7 +65,10 @@ class PluginsScreen(Screen):
         for plugin in self.guarded(self.nb.plugins) or []:
             self.plugins[plugin.name] = plugin
             problems = "; ".join(
-                [plugin.refused, *plugin.errors] if plugin.refused else plugin.errors
+                [
+                    *([plugin.refused, *plugin.errors] if plugin.refused else plugin.errors),
+                    *self.notices(plugin),
+                ]
             )
             tags = ("problem",) if problems else () if plugin.enabled else ("disabled",)
             self.tree.insert(
@@ -83,6 +86,22 @@ class PluginsScreen(Screen):
                     problems,
                 ),
             )
+
+    @staticmethod
+    def notices(plugin: PluginInfo) -> list[str]:
+        """The results the host refused and the hooks over their time budget."""
+        return [
+            *(
+                _("Refused result: {refusal}").format(refusal=refusal)
+                for refusal in plugin.refusals
+            ),
+            *(
+                _("Slow: {hook} took {ms} ms (budget {budget} ms)").format(
+                    hook=slow["hook"], ms=slow["ms"], budget=slow["budget_ms"]
+                )
+                for slow in plugin.slow_hooks
+            ),
+        ]
 
     @staticmethod
     def trust_label(plugin: PluginInfo) -> str:
@@ -111,6 +130,7 @@ class PluginsScreen(Screen):
         if plugin.refused:
             lines.append(_("Refused: {reason}").format(reason=plugin.refused))
         lines.extend(plugin.errors)
+        lines.extend(self.notices(plugin))
         self.details.configure(text="\n".join(lines))
 
     def on_enable(self, enable: bool) -> None:
