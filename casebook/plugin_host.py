@@ -85,6 +85,10 @@ class _RunningCode(threading.local):
 _running = _RunningCode()
 
 
+#: Result types that are never lazy, so ``run`` need not ask whether they are iterators.
+EAGER_RESULTS = frozenset({list, tuple, dict, str, type(None), bool, int, float})
+
+
 def running_plugin() -> str | None:
     """The plugin whose code is running on this thread, or None."""
     stack = _running.stack
@@ -128,14 +132,27 @@ def plugin_code(name: str) -> Iterator[None]:
         _running.stack.pop()
 
 
-@contextmanager
-def host_code() -> Iterator[None]:
-    """Mark the host's own code (a context query) as running, inside a plugin's call."""
-    _running.stack.append(None)
-    try:
-        yield
-    finally:
+class _HostCode:
+    """Marks the host's own code (a context query) as running, inside a plugin's call.
+
+    A class rather than a generator-based context manager: plugins query settings for every
+    case, and this sits on that path."""
+
+    __slots__ = ()
+
+    def __enter__(self) -> None:
+        _running.stack.append(None)
+
+    def __exit__(self, *exc: object) -> None:
         _running.stack.pop()
+
+
+_HOST_CODE = _HostCode()
+
+
+def host_code() -> _HostCode:
+    """``with host_code():`` marks the host's own code as running inside a plugin's call."""
+    return _HOST_CODE
 
 
 @dataclass
@@ -451,15 +468,19 @@ class PluginHost:
 
         Exceptions propagate: the caller decides whether they are the plugin's error.
         """
+        # Inlined rather than ``with plugin_code(...)``: this runs for every hook of every
+        # case, several times per case in a bulk import.
+        stack = _running.stack
         started = clock.monotonic_ms()
+        stack.append(plugin_name)
         try:
-            with plugin_code(plugin_name):
-                result = function(*args, **kwargs)
-                if isinstance(result, Iterator):
-                    # A generator's body runs when it is read: read it while still guarded.
-                    result = list(result)
-                return result
+            result = function(*args, **kwargs)
+            if result.__class__ not in EAGER_RESULTS and isinstance(result, Iterator):
+                # A generator's body runs when it is read: read it while still guarded.
+                result = list(result)
+            return result
         finally:
+            stack.pop()
             budget = HOOK_BUDGET_MS.get(what)
             if budget is not None:
                 elapsed = clock.monotonic_ms() - started
