@@ -141,6 +141,12 @@ class PluginContext:
 
     def setting(self, key: str) -> Any:
         """A station setting (objects and arrays are read-only: change a copy)."""
+        # The hot path: plugins read settings for every case they see (a dozen per case in a
+        # bulk import). A cached value touches no store, so it needs no guard either.
+        settings = getattr(self.__notebook, "_settings", None)
+        cache = settings.cached_settings if settings is not None else {}
+        if key in cache:
+            return cache[key]
         with host_code():
             return self.__notebook.setting(key)
 

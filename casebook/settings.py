@@ -85,9 +85,10 @@ class Settings:
         self.tasks = tasks
         self._notebook = notebook
         self._setting_specs: dict[str, SettingSpec] | None = None
-        self._settings_cache: dict[str, Any] = {}
-        journal.on_config_change(self._settings_cache.clear)
-        session.after_rollback(self._settings_cache.clear)
+        #: Read-only values by key, shared by every reader (the plugin context reads it first).
+        self.cached_settings: dict[str, Any] = {}
+        journal.on_config_change(self.cached_settings.clear)
+        session.after_rollback(self.cached_settings.clear)
 
     def forget_specs(self) -> None:
         """The loaded plugins changed: read their settings' declarations again."""
@@ -117,7 +118,7 @@ class Settings:
         cached value, so objects and arrays are read-only: change a copy
         (``dict(value)``, ``list(value)``); ``copy.deepcopy`` gives a plain one.
         """
-        if key not in self._settings_cache:
+        if key not in self.cached_settings:
             rows = self.session.query("SELECT value FROM config WHERE key = ?", (key,))
             if rows:
                 value = json.loads(rows[0][0])
@@ -125,8 +126,8 @@ class Settings:
                 self.setting_specs()
                 spec = (self._setting_specs or {}).get(key)
                 value = spec.default if spec else None
-            self._settings_cache[key] = _freeze(value)
-        return self._settings_cache[key]
+            self.cached_settings[key] = _freeze(value)
+        return self.cached_settings[key]
 
     def set_setting(self, key: str, value: Any) -> None:
         """Change a station setting; validated, recorded in the log and synced."""
