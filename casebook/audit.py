@@ -26,12 +26,21 @@ class Audit:
             heads = {
                 d: (s, h) for d, s, h in conn.execute("SELECT device_id, seq, hash FROM heads")
             }
-            device_ids = [r[0] for r in conn.execute("SELECT DISTINCT device_id FROM ops")]
+            device_ids = [
+                r[0]
+                for r in conn.execute(
+                    "SELECT device_id FROM ops UNION SELECT device_id FROM refused_ops"
+                )
+            ]
             for device_id in device_ids:
                 devices += 1
                 expected_prev, expected_seq = GENESIS_HASH, 1
                 for seq, body, stored in conn.execute(
-                    "SELECT seq, body, hash FROM ops WHERE device_id = ? ORDER BY seq", (device_id,)
+                    # Refused received ops keep their place in their device's chain.
+                    "SELECT seq, body, hash FROM ops WHERE device_id = ?"
+                    " UNION ALL SELECT seq, body, hash FROM refused_ops WHERE device_id = ?"
+                    " ORDER BY seq",
+                    (device_id, device_id),
                 ):
                     ops += 1
                     where = f"{device_id[:8]}… #{seq}"

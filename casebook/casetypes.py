@@ -133,6 +133,21 @@ def fast_path(schema: dict[str, Any]):
     return is_valid
 
 
+#: the schema keywords that judge each field on its own (see ``CaseType.change_problems``)
+_PER_FIELD_KEYWORDS = frozenset(
+    {
+        "$schema",
+        "$defs",
+        "definitions",
+        "type",
+        "properties",
+        "additionalProperties",
+        "patternProperties",
+        "propertyNames",
+    }
+)
+
+
 class CaseType:
     """One registered case type."""
 
@@ -154,6 +169,12 @@ class CaseType:
         self.schema = schema
         self.plugin = plugin
         self.validator = Draft202012Validator(schema, format_checker=FORMATS)
+        # Each field on its own (no required fields, no rules across fields): what a change
+        # received from another laptop can be judged by whatever else changed concurrently.
+        self.field_validator = Draft202012Validator(
+            {k: v for k, v in schema.items() if k in _PER_FIELD_KEYWORDS},
+            format_checker=FORMATS,
+        )
         self.is_valid_fast = fast_path(schema)
         title = (
             schema.get("x-title")
@@ -184,6 +205,28 @@ class CaseType:
         problems: list[Problem] = []
         reported: set[str] = set()
         for error in self.validator.iter_errors(fields):
+            problem = self._problem(error, reported)
+            reported.add(problem.field)
+            problems.append(problem)
+        return problems
+
+    def change_problems(self, changes: dict[str, Any]) -> list[Problem]:
+        """Problems with a change of some fields (``None`` clears one), each field judged on
+        its own against the schema: its type, format and limits, an unknown field, a
+        required field cleared."""
+        required = set(self.schema.get("required", []))
+        problems = [
+            Problem(
+                name,
+                _("{field}: this field is required").format(field=self._named(name)),
+                "required",
+            )
+            for name, value in changes.items()
+            if value is None and name in required
+        ]
+        present = {name: value for name, value in changes.items() if value is not None}
+        reported: set[str] = set()
+        for error in self.field_validator.iter_errors(present):
             problem = self._problem(error, reported)
             reported.add(problem.field)
             problems.append(problem)

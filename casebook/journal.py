@@ -24,10 +24,30 @@ import sqlcipher3
 from casebook import clock, store
 from casebook.errors import IntegrityError
 from casebook.i18n import _
-from casebook.oplog import GENESIS_HASH, Op, canonical_json, check_op_shape, new_id, op_hash
+from casebook.oplog import (
+    GENESIS_HASH,
+    MAX_OP_BYTES,
+    Op,
+    canonical_json,
+    check_chain_fields,
+    check_op_size,
+    new_id,
+    op_hash,
+    op_problem,
+)
 from casebook.plugin_host import refuse_while_plugin_runs
 from casebook.session import Session
 from casebook.views import Views
+
+#: what applying a well-formed but impossible op raises (e.g. a second create of a known case)
+APPLY_ERRORS = (
+    KeyError,
+    TypeError,
+    ValueError,
+    LookupError,
+    AttributeError,
+    sqlcipher3.IntegrityError,
+)
 
 ProgressCallback = Callable[[int, int | None], None]
 Change = tuple[str, str | None, dict[str, Any]]
@@ -160,6 +180,8 @@ class Journal:
                 "deps": deps,
             }
             row = self._row(op, canonical_json(op))
+            if len(row[6]) > MAX_OP_BYTES:  # characters: at most the bytes
+                check_op_size(op)
             # The next op chains to this one before this one is recorded (runs of creates).
             self._head_seq, self._head_hash = op["seq"], row[7]
             ops.append(op)
@@ -176,25 +198,51 @@ class Journal:
 
     # -- received ops ------------------------------------------------------------------------
 
-    def receive(self, ops: list[Op], *, state: dict[str, Any] | None = None) -> dict[str, int]:
+    def receive(
+        self,
+        ops: list[Op],
+        *,
+        state: dict[str, Any] | None = None,
+        check: Callable[[Op], str | None] | None = None,
+        cutoffs: dict[str, int] | None = None,
+        max_skew_ms: int | None = None,
+    ) -> dict[str, Any]:
         """Apply ops received from other devices, in one transaction with ``state``.
 
         Duplicates are ignored; ops whose predecessor or causal dependencies are missing wait
         in the store until they arrive; any arrival order gives the same state.
 
+        An op that can take its place in its device's chain but fails validation (the op
+        schema, ``check``, or the views refusing it) is *refused*: kept in ``refused_ops``,
+        its device's head moves past it, and the device's later ops keep flowing.
+
         :param state: ``sync_state`` rows to write in the same transaction.
-        :raises IntegrityError: a malformed op, a fork or broken chain; nothing is written.
+        :param check: the validation of received ops (see :mod:`casebook.received`); returns
+            the reason to refuse an op, or None.
+        :param cutoffs: ``{device: last_seq}`` of revoked devices: their later ops are dropped,
+            and a dependency on them counts as met at the cut-off.
+        :param max_skew_ms: an op stamped more than this past this laptop's clock waits
+            (held back, never adopted into the local clock) until the clock catches up.
+        :returns: ``{applied, duplicates, waiting, refused: [[device, seq, reason]...],
+            held: [[device, seq, hlc]...], dropped}``.
+        :raises IntegrityError: an op that cannot be placed in a chain (no device, seq or
+            predecessor hash), a fork or a broken chain; nothing is written.
         """
-        applied = duplicates = 0
+        duplicates = dropped = 0
+        cutoffs = cutoffs or {}
         conn = self.session.conn
         with self.session.transaction():
             for op in ops:
-                check_op_shape(op)
+                check_chain_fields(op)
+                if op["seq"] > cutoffs.get(op["device_id"], op["seq"]):
+                    dropped += 1
+                    continue
                 body = canonical_json(op)
                 digest = op_hash(body)
                 have = conn.execute(
-                    "SELECT hash FROM ops WHERE device_id = ? AND seq = ?",
-                    (op["device_id"], op["seq"]),
+                    "SELECT hash FROM ops WHERE device_id = ? AND seq = ?"
+                    " UNION ALL SELECT hash FROM refused_ops WHERE device_id = ? AND seq = ?",
+                    (op["device_id"], op["seq"], op["device_id"], op["seq"]),
                 ).fetchone()
                 if have is not None:
                     if have[0] != digest:
@@ -225,31 +273,54 @@ class Journal:
                 conn.execute(
                     "INSERT INTO waiting_ops VALUES (?, ?, ?)", (op["device_id"], op["seq"], body)
                 )
-            applied = self._drain_waiting()
+            drained = self._drain_waiting(check, cutoffs, max_skew_ms)
             for key, value in (state or {}).items():
                 conn.execute(
                     "INSERT OR REPLACE INTO sync_state VALUES (?, ?)", (key, canonical_json(value))
                 )
             waiting_total = conn.execute("SELECT count(*) FROM waiting_ops").fetchone()[0]
-        return {"applied": applied, "duplicates": duplicates, "waiting": waiting_total}
+        return {
+            "applied": drained["applied"],
+            "duplicates": duplicates,
+            "waiting": waiting_total,
+            "refused": drained["refused"],
+            "held": drained["held"],
+            "dropped": dropped,
+        }
 
-    def _drain_waiting(self) -> int:
+    def _drain_waiting(
+        self,
+        check: Callable[[Op], str | None] | None,
+        cutoffs: dict[str, int],
+        max_skew_ms: int | None,
+    ) -> dict[str, Any]:
         """Record every waiting op whose predecessor and dependencies are here, in turn."""
         conn = self.session.conn
         heads = {d: [s, h] for d, s, h in conn.execute("SELECT device_id, seq, hash FROM heads")}
         heads.update({d: [s, h] for d, (s, h) in self._heads_to_write.items()})
+        horizon = None if max_skew_ms is None else clock.wall_ms() + max_skew_ms
         applied = 0
+        refused: list[list[Any]] = []
+        held: list[list[Any]] = []
+        blocked: set[str] = set()
         progress = True
         while progress:
             progress = False
             for device_id, seq, body in conn.execute(
                 "SELECT device_id, seq, body FROM waiting_ops ORDER BY device_id, seq"
             ).fetchall():
+                if device_id in blocked:
+                    continue
                 head_seq, head_hash = heads.get(device_id, [0, GENESIS_HASH])
                 if seq != head_seq + 1:
                     continue
                 op = json.loads(body)
-                if any(heads.get(d, [0])[0] < s for d, s in op["deps"].items()):
+                deps = op["deps"] if isinstance(op.get("deps"), dict) else {}
+                if any(
+                    heads.get(d, [0])[0] < min(s, cutoffs.get(d, s))
+                    for d, s in deps.items()
+                    if isinstance(s, int)
+                ):
                     continue
                 if op["prev_hash"] != head_hash:
                     raise IntegrityError(
@@ -257,30 +328,95 @@ class Journal:
                             device=device_id[:8], seq=seq
                         )
                     )
+                reason = op_problem(op)
+                if reason is None and horizon is not None:
+                    if clock.hlc_wall_ms(op["hlc"]) > horizon:
+                        # Held back: the device's later ops wait behind it (its chain).
+                        held.append([device_id, seq, op["hlc"]])
+                        blocked.add(device_id)
+                        continue
+                if reason is None and check is not None:
+                    reason = check(op)
                 row = self._row(op, body)
-                try:
-                    self._record([(op, row)])
-                except (
-                    KeyError,
-                    TypeError,
-                    ValueError,
-                    LookupError,
-                    AttributeError,
-                    sqlcipher3.IntegrityError,
-                ) as error:  # e.g. a second create of a known case
-                    raise IntegrityError(
-                        _("Malformed op from device {device}… #{seq}: refused.").format(
-                            device=device_id[:8], seq=seq
-                        )
-                    ) from error
+                if reason is None:
+                    reason = self._record_received(op, row)
+                if reason is not None:
+                    conn.execute(
+                        "INSERT INTO refused_ops VALUES (?, ?, ?, ?, ?)",
+                        (device_id, seq, row[7], body, reason),
+                    )
+                    self._advance_head(device_id, seq, row[7])
+                    refused.append([device_id, seq, reason])
+                else:
+                    self.clock.observe(op["hlc"])
+                    applied += 1
                 conn.execute(
                     "DELETE FROM waiting_ops WHERE device_id = ? AND seq = ?", (device_id, seq)
                 )
-                self.clock.observe(op["hlc"])
                 heads[device_id] = [seq, row[7]]
-                applied += 1
                 progress = True
-        return applied
+        return {"applied": applied, "refused": refused, "held": held}
+
+    def _record_received(self, op: Op, row: tuple) -> str | None:
+        """Record one validated op; the reason it was refused if the views cannot take it
+        (e.g. a second create of a known case), with nothing of it written."""
+        conn = self.session.conn
+        conn.execute("SAVEPOINT received_op")
+        try:
+            self._record([(op, row)])
+        except APPLY_ERRORS as error:
+            conn.execute("ROLLBACK TO received_op")
+            conn.execute("RELEASE received_op")
+            self._heads_to_write.pop(op["device_id"], None)
+            return _("the op cannot be applied ({error})").format(error=type(error).__name__)
+        conn.execute("RELEASE received_op")
+        return None
+
+    def refused_ops(self) -> list[dict[str, Any]]:
+        """Received ops refused by validation: ``{device_id, seq, kind, reason}``."""
+        return [
+            {"device_id": d, "seq": s, "kind": json.loads(b).get("kind"), "reason": r}
+            for d, s, b, r in self.session.conn.execute(
+                "SELECT device_id, seq, body, reason FROM refused_ops ORDER BY device_id, seq"
+            )
+        ]
+
+    def cut_off(self, device_id: str, last_seq: int) -> int:
+        """Forget every op of a revoked device after its cut-off, whenever it arrived.
+
+        A laptop that applied such ops before it learned of the revocation (another replica
+        delivered them first) takes them out again and recomputes its views, so every laptop
+        ends with the same state whatever order the share's copies arrived in.
+
+        :returns: how many ops were taken out of the log and the waiting list.
+        """
+        conn = self.session.conn
+        with self.session.transaction():
+            removed_log = conn.execute(
+                "DELETE FROM ops WHERE device_id = ? AND seq > ?", (device_id, last_seq)
+            ).rowcount
+            removed = removed_log
+            for table in ("waiting_ops", "refused_ops"):
+                removed += conn.execute(
+                    f"DELETE FROM {table} WHERE device_id = ? AND seq > ?", (device_id, last_seq)
+                ).rowcount
+            row = conn.execute(
+                "SELECT seq, hash FROM heads WHERE device_id = ?", (device_id,)
+            ).fetchone()
+            if row is not None and row[0] > last_seq:
+                digest = conn.execute(
+                    "SELECT hash FROM ops WHERE device_id = ? AND seq = ?"
+                    " UNION ALL SELECT hash FROM refused_ops WHERE device_id = ? AND seq = ?",
+                    (device_id, last_seq, device_id, last_seq),
+                ).fetchone()
+                conn.execute(
+                    "UPDATE heads SET seq = ?, hash = ? WHERE device_id = ?",
+                    (last_seq, digest[0] if digest else GENESIS_HASH, device_id),
+                )
+                self._heads_to_write.pop(device_id, None)
+        if removed_log:
+            self.rebuild()
+        return removed
 
     # -- rebuild -----------------------------------------------------------------------------
 
@@ -293,13 +429,44 @@ class Journal:
                 conn.execute(f"DELETE FROM {table}")
             total = conn.execute("SELECT count(*) FROM ops").fetchone()[0]
             done = 0
+            skipped = 0
             cursor = conn.execute("SELECT body FROM ops ORDER BY hlc, device_id")
             while chunk := cursor.fetchmany(5000):
-                self._apply([json.loads(body) for (body,) in chunk])
+                skipped += self._apply_chunk([json.loads(body) for (body,) in chunk])
                 done += len(chunk)
                 if progress:
                     progress(done, total)
             self.session.set_meta("views_version", store.VIEWS_VERSION)
         if progress:
             progress(total, total)
-        return {"ops": total}
+        return {"ops": total, "skipped": skipped}
+
+    def _apply_chunk(self, ops: list[Op]) -> int:
+        """Apply ops during a rebuild; one the views cannot take is skipped.
+
+        That happens only after a revocation took a revoked device's late ops out of the log:
+        an op of another device that built on them (a note on a case the revoked device
+        created after its cut-off) has nothing left to apply to. Every laptop skips it alike.
+
+        :returns: how many ops were skipped.
+        """
+        conn = self.session.conn
+        conn.execute("SAVEPOINT rebuild_chunk")
+        try:
+            self._apply(ops)
+        except APPLY_ERRORS:
+            conn.execute("ROLLBACK TO rebuild_chunk")
+        else:
+            conn.execute("RELEASE rebuild_chunk")
+            return 0
+        skipped = 0
+        for op in ops:
+            conn.execute("SAVEPOINT rebuild_op")
+            try:
+                self._apply([op])
+            except APPLY_ERRORS:
+                conn.execute("ROLLBACK TO rebuild_op")
+                skipped += 1
+            conn.execute("RELEASE rebuild_op")
+        conn.execute("RELEASE rebuild_chunk")
+        return skipped

@@ -37,6 +37,7 @@ from casebook.keys import KeyFile
 from casebook.plugin_admin import PluginAdmin
 from casebook.plugin_context import PluginContext
 from casebook.queries import Queries
+from casebook.received import ReceivedOps
 from casebook.replication import Replication
 from casebook.reports import Reports
 from casebook.review import Review
@@ -176,7 +177,9 @@ class Notebook:
         self._review = Review(session, journal, queries, self)
         self._reports = Reports(queries, self)
         self._audit = Audit(session)
-        self._replication = Replication(session, journal)
+        self._replication = Replication(
+            session, journal, ReceivedOps(session, catalog, self._settings)
+        )
         if self._load_plugins_flag:
             self._plugin_admin.load()
         else:
@@ -323,5 +326,7 @@ class Notebook:
     op_hash = _Part("_replication", Replication)
     waiting_count = _Part("_replication", Replication)
     apply_remote_ops = _Part("_replication", Replication)
+    refused_ops = _Part("_replication", Replication)
+    cut_off = _Part("_replication", Replication)
     sync_state = _Part("_replication", Replication)
     set_sync_state = _Part("_replication", Replication)

@@ -12,6 +12,7 @@ import hashlib
 import json
 import math
 import os
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -110,19 +111,63 @@ def _op_validator() -> Draft202012Validator:
     return Draft202012Validator(schema)
 
 
+#: the largest op accepted, as canonical JSON (a case's fields, a note with its data...).
+MAX_OP_BYTES = 1_000_000
+_DEVICE_ID = re.compile(r"^[0-9a-f]{32}$")
+_HASH = re.compile(r"^[0-9a-f]{64}$")
+
+
 def check_op_shape(op: Any) -> None:
     """Refuse anything that is not a well-formed op (from a file or the share).
 
     :raises IntegrityError: naming the first problem.
     """
+    problem = op_problem(op)
+    if problem is not None:
+        raise IntegrityError(problem)
+
+
+def op_problem(op: Any) -> str | None:
+    """What makes ``op`` malformed (the op schema, its size), or None."""
     if not isinstance(op, dict):
-        raise IntegrityError(_("Malformed operation: not an object."))
+        return _("Malformed operation: not an object.")
     error = next(iter(_op_validator().iter_errors(op)), None)
     if error is not None:
         where = ".".join(str(p) for p in error.absolute_path) or "op"
-        raise IntegrityError(
-            _("Malformed operation ({where}): {message}").format(where=where, message=error.message)
+        message = error.message if len(error.message) < 200 else error.message[:200] + "…"
+        return _("Malformed operation ({where}): {message}").format(where=where, message=message)
+    if len(canonical_bytes(op)) > MAX_OP_BYTES:
+        return _("Operation too large (more than {limit} bytes).").format(limit=MAX_OP_BYTES)
+    return None
+
+
+def check_op_size(op: Op) -> None:
+    """Refuse a local write larger than any laptop accepts from the share.
+
+    :raises InvalidInputError:
+    """
+    if len(canonical_bytes(op)) > MAX_OP_BYTES:
+        raise InvalidInputError(
+            _("Too much data in one change (more than {limit} bytes).").format(limit=MAX_OP_BYTES)
         )
+
+
+def check_chain_fields(op: Any) -> None:
+    """Refuse an op that cannot even take its place in a device's chain (no device id, seq
+    or predecessor hash). Any other flaw refuses the op alone (:func:`op_problem`).
+
+    :raises IntegrityError:
+    """
+    if (
+        not isinstance(op, dict)
+        or not isinstance(op.get("device_id"), str)
+        or not _DEVICE_ID.match(op["device_id"])
+        or type(op.get("seq")) is not int
+        or not 1 <= op["seq"] < 2**62
+        or not isinstance(op.get("prev_hash"), str)
+        or not _HASH.match(op["prev_hash"])
+    ):
+        raise IntegrityError(_("Malformed operation: no device, seq or predecessor."))
 
 
 def parse_op(body: str) -> Op:

@@ -22,9 +22,12 @@ log = logging.getLogger("casebook")
 class Replication:
     """What sync reads and writes, and the alarms it raises."""
 
-    def __init__(self, session: Session, journal: Journal) -> None:
+    def __init__(self, session: Session, journal: Journal, received: Any) -> None:
+        """:param received: the validation of received ops (a
+        :class:`casebook.received.ReceivedOps`, from a layer above)."""
         self.session = session
         self.journal = journal
+        self.received = received
 
     def raise_alarm(self, kind: str, message: str, detail: dict[str, Any] | None = None) -> Alarm:
         """Keep something that needs a person's attention (shown by CLI and GUI)."""
@@ -91,16 +94,45 @@ class Replication:
         return self.session.query("SELECT count(*) FROM waiting_ops")[0][0]
 
     def apply_remote_ops(
-        self, ops: list[Op], *, state: dict[str, Any] | None = None
-    ) -> dict[str, int]:
+        self,
+        ops: list[Op],
+        *,
+        state: dict[str, Any] | None = None,
+        officers: dict[str, str] | None = None,
+        cutoffs: dict[str, int] | None = None,
+        max_skew_ms: int | None = None,
+    ) -> dict[str, Any]:
         """Apply ops received from other devices, in one transaction with ``state``.
 
         Duplicates are ignored; ops whose predecessor or causal dependencies are missing wait
-        in the store until they arrive; any arrival order gives the same state.
+        in the store until they arrive; any arrival order gives the same state. Each op is
+        validated like a local write (:mod:`casebook.received`); a refused op is kept aside
+        and its device's later ops keep flowing.
 
-        :raises IntegrityError: a malformed op, a fork or broken chain; nothing is written.
+        :param officers: ``{device: officer_id}`` from the devices' membership records: an
+            op naming another officer than its device's is refused.
+        :param cutoffs: ``{device: last_seq}`` of revoked devices (later ops are dropped).
+        :param max_skew_ms: ops stamped further than this in the future are held back.
+        :returns: see :meth:`casebook.journal.Journal.receive`.
+        :raises IntegrityError: an op without a place in a chain, a fork or broken chain;
+            nothing is written.
         """
-        return self.journal.receive(ops, state=state)
+
+        def check(op: Op) -> str | None:
+            return self.received.problem(op, (officers or {}).get(op["device_id"]))
+
+        return self.journal.receive(
+            ops, state=state, check=check, cutoffs=cutoffs, max_skew_ms=max_skew_ms
+        )
+
+    def refused_ops(self) -> list[dict[str, Any]]:
+        """Received ops refused by validation: ``{device_id, seq, kind, reason}``."""
+        return self.journal.refused_ops()
+
+    def cut_off(self, device_id: str, last_seq: int) -> int:
+        """Take a revoked device's ops after its cut-off out of this notebook (see
+        :meth:`casebook.journal.Journal.cut_off`). :returns: how many were taken out."""
+        return self.journal.cut_off(device_id, last_seq)
 
     def sync_state(self, key: str, default: Any = None) -> Any:
         rows = self.session.query("SELECT value FROM sync_state WHERE key = ?", (key,))

@@ -72,6 +72,16 @@ def _thaw(value: Any) -> Any:
     return value
 
 
+def setting_problem(spec: SettingSpec, value: Any) -> str | None:
+    """Why ``value`` is not valid for the setting ``spec`` (its schema), or None."""
+    error = next(
+        iter(Draft202012Validator(spec.schema, format_checker=FORMATS).iter_errors(value)), None
+    )
+    if error is None:
+        return None
+    return _("{field}: invalid value").format(field=spec.key) + f" ({error.message})"
+
+
 class Settings:
     """Station settings (``config.set`` ops) and laptop preferences (not synced)."""
 
@@ -136,13 +146,9 @@ class Settings:
         if spec is None:
             raise NotFoundError(_("No setting {key}.").format(key=key))
         value = json_value(value, key)
-        error = next(
-            iter(Draft202012Validator(spec.schema, format_checker=FORMATS).iter_errors(value)), None
-        )
-        if error is not None:
-            raise InvalidInputError(
-                _("{field}: invalid value").format(field=key) + f" ({error.message})"
-            )
+        problem = setting_problem(spec, value)
+        if problem is not None:
+            raise InvalidInputError(problem)
         with self.session.transaction():
             self.journal.append("config.set", None, {"key": key, "value": value})
             # A new schedule or threshold applies to open cases now, not at their next save.

@@ -55,6 +55,11 @@ CREATE TABLE IF NOT EXISTS heads (device_id TEXT PRIMARY KEY, seq INTEGER NOT NU
 CREATE TABLE IF NOT EXISTS waiting_ops (
     device_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (device_id, seq));
+-- Received ops refused by validation: they keep their place in the device's chain (its
+-- head moves past them) but never reach the views.
+CREATE TABLE IF NOT EXISTS refused_ops (
+    device_id TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL,
+    reason TEXT NOT NULL, PRIMARY KEY (device_id, seq));
 
 CREATE TABLE IF NOT EXISTS cases (
     rid INTEGER PRIMARY KEY, case_id TEXT NOT NULL UNIQUE, type TEXT NOT NULL,

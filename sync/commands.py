@@ -99,11 +99,23 @@ def station_approve(ctx: click.Context, device: str, share: str, as_json: bool) 
 @station_group.command("revoke")
 @click.argument("device")
 @share_option
+@click.option(
+    "--this-laptop",
+    "this_laptop",
+    is_flag=True,
+    help="Confirm revoking the device this command runs on (it can never sync again).",
+)
 @json_option
 @click.pass_context
-def station_revoke(ctx: click.Context, device: str, share: str, as_json: bool) -> None:
+def station_revoke(
+    ctx: click.Context, device: str, share: str, this_laptop: bool, as_json: bool
+) -> None:
     """Revoke DEVICE (a lost laptop): signed cut-off and a new key epoch."""
-    revocation = SyncService(open_notebook(ctx), share).revoke_device(device, admin_passphrase())
+    service = SyncService(open_notebook(ctx), share)
+    if device == service.notebook.device_id and not this_laptop:
+        # Refused before the admin passphrase is asked for.
+        service.revoke_device(device, "", revoke_this_laptop=False)
+    revocation = service.revoke_device(device, admin_passphrase(), revoke_this_laptop=this_laptop)
     if as_json:
         emit_json(revocation)
     else:

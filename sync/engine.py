@@ -16,6 +16,10 @@ else, never on the share:
   ``{first: [last, sha256, size]}``, so a sync with nothing new reads no segment at all.
 * ``sync.applied.<device>``: the last segment of that device handed to the notebook; it is
   written by ``apply_remote_ops`` in the same transaction as the segment's ops.
+* ``sync.revocations``: every revocation seen, pinned with its signed document: a revocation
+  file removed from the share never un-revokes, and is put back.
+* ``sync.key_files``: this laptop's key files as the admin signed them (put back when removed).
+* ``sync.own_blobs``: attachment blobs this laptop published (republished when damaged).
 * ``sync.alarms``: alarms already raised, so a bad file raises one alarm, not one per sync.
 * ``sync.incomplete``: incomplete files and when they were first seen (by this laptop's
   clock, never by file times).
@@ -31,6 +35,7 @@ transaction, so a crash at any moment leaves either both or neither.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import threading
 from collections.abc import Callable
@@ -38,7 +43,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from casebook.clock import format_datetime, now, wall_ms
+from casebook.clock import format_datetime, format_hlc, now, wall_ms
 from casebook.errors import AuthenticationError, CasebookError, IntegrityError, InvalidInputError
 from casebook.i18n import _
 
@@ -56,6 +61,27 @@ INCOMPLETE_ALARM_AFTER_MS = 15 * 60 * 1000
 ALARM_KIND = "sync"
 #: sync-state keys read outside the engine (by the service's ``status()``).
 PUBLISHED_KEY = "sync.published"
+#: revocations seen once, pinned: ``{device: {last_seq, new_epoch, document}}``
+REVOCATIONS_KEY = "sync.revocations"
+#: this laptop's key files as the admin signed them: ``{epoch: document}``
+KEY_FILES_KEY = "sync.key_files"
+#: attachment blobs this laptop published: ``{attachment id: [size, mtime_ns]}`` of the share copy
+OWN_BLOBS_KEY = "sync.own_blobs"
+#: a received op stamped further than this past this laptop's clock is held back
+DEFAULT_MAX_CLOCK_SKEW_HOURS = 24
+MAX_CLOCK_SKEW_PREFERENCE = "sync.max_clock_skew_hours"
+# Alarm reasons beyond the segment reasons of :mod:`casebook.sync.segments`.
+REFUSED_OP = "refused_op"
+HELD_OP = "future_op"
+REVOCATION_RESTORED = "revocation_restored"
+REVOKED_OPS_REMOVED = "revoked_ops_removed"
+KEY_FILE_RESTORED = "key_file_restored"
+NO_STATION_KEY = "no_station_key"
+DAMAGED_OWN_SEGMENT = "damaged_own_segment"
+DAMAGED_COPY = "damaged_copy"
+BLOB_REPUBLISHED = "blob_republished"
+DAMAGED_BLOB = "damaged_blob"
+REUSED_SEQUENCE = "reused_sequence"
 LAST_SYNC_KEY = "sync.last"
 OUTCOME_OK = "ok"
 OUTCOME_FAILED = "failed"
@@ -159,12 +185,71 @@ class SyncEngine:
         if not self.notebook.sync_state("sync.station"):
             self.notebook.set_sync_state("sync.station", station.pin())
 
-    def require_member(self, station: Station) -> Member:
+    def revocations(self, station: Station) -> dict[str, Revocation]:
+        """Every revocation this laptop has seen, on the share now or pinned earlier.
+
+        A revocation is pinned the first time it is seen, with its signed document, like the
+        station key: removing the file from the share never un-revokes (the file is put
+        back, and an alarm says so). Ops of the revoked device after its cut-off that this
+        laptop applied before it learned of the revocation (a replica delivered them first)
+        are taken out again, so every laptop ends with the same state.
+        """
+        pinned: dict[str, dict[str, Any]] = dict(self.notebook.sync_state(REVOCATIONS_KEY) or {})
+        on_share = station.revocations()
+        for device, revocation in sorted(on_share.items()):
+            if device in pinned:
+                continue
+            data = self.share.read_bytes(self.share.revocation_path(device))
+            if data is None:
+                continue
+            if device != self.device_id:
+                removed = self.notebook.cut_off(device, revocation.last_seq)
+                if removed:
+                    self._notice(
+                        REVOKED_OPS_REMOVED,
+                        f"{device}:{revocation.last_seq}",
+                        _(
+                            "Device {device} was revoked at seq {seq}; {count} of its later ops "
+                            "that had arrived first were taken out again."
+                        ).format(device=device, seq=revocation.last_seq, count=removed),
+                        {"device": device, "last_seq": revocation.last_seq, "removed": removed},
+                    )
+            pinned[device] = {
+                "last_seq": revocation.last_seq,
+                "new_epoch": revocation.new_epoch,
+                "document": data.decode("utf-8"),
+            }
+            self.notebook.set_sync_state(REVOCATIONS_KEY, pinned)
+        for device, entry in sorted(pinned.items()):
+            path = self.share.revocation_path(device)
+            if device in on_share or self.share.read_bytes(path) is not None:
+                continue
+            self.share.publish(path, entry["document"].encode("utf-8"), writer=self.device_id)
+            self._notice(
+                REVOCATION_RESTORED,
+                f"{device}:{entry['last_seq']}",
+                _(
+                    "The revocation of device {device} was removed from the share; this laptop "
+                    "remembered it and put it back. The device stays revoked."
+                ).format(device=device),
+                {"device": device, "path": self._relative(str(path))},
+            )
+        return {
+            device: Revocation(device, int(entry["last_seq"]), int(entry["new_epoch"]))
+            for device, entry in pinned.items()
+        }
+
+    def require_member(
+        self, station: Station, revocations: dict[str, Revocation] | None = None
+    ) -> Member:
         """This laptop's member entry.
 
+        :param revocations: the revocations known (default: :meth:`revocations`).
         :raises AuthenticationError: when the laptop is revoked or not approved yet.
         """
-        revocation = station.revocation(self.device_id)
+        if revocations is None:
+            revocations = self.revocations(station)
+        revocation = revocations.get(self.device_id)
         if revocation is not None:
             raise AuthenticationError(
                 _(
@@ -193,6 +278,51 @@ class SyncEngine:
                 ).format(device=self.device_id)
             )
         return member
+
+    def _epoch_keys(self, station: Station) -> dict[int, bytes]:
+        """The station keys wrapped to this laptop.
+
+        Each key file is remembered as the admin signed it the first time it opens; one
+        removed from the share is put back (its signature still holds), so the laptop's work
+        keeps leaving it. A laptop with no key at all raises an alarm instead of sending
+        nothing in silence.
+        """
+        me = self.device_id
+        remembered: dict[str, str] = dict(self.notebook.sync_state(KEY_FILES_KEY) or {})
+        for epoch_text, document in sorted(remembered.items()):
+            path = self.share.key_path(int(epoch_text), me)
+            if self.share.read_bytes(path) is None:
+                self.share.publish(path, document.encode("utf-8"), writer=me)
+                self._notice(
+                    KEY_FILE_RESTORED,
+                    f"{epoch_text}:{document[-16:]}",
+                    _(
+                        "This laptop's key file for epoch {epoch} was removed from the share; "
+                        "it was put back."
+                    ).format(epoch=epoch_text),
+                    {"epoch": int(epoch_text), "path": self._relative(str(path))},
+                )
+        keys = station.epoch_keys(me, exchange_key(self.notebook.device_exchange_key()))
+        changed = False
+        for epoch in keys:
+            if str(epoch) not in remembered:
+                data = self.share.read_bytes(self.share.key_path(epoch, me))
+                if data is not None:
+                    remembered[str(epoch)] = data.decode("utf-8")
+                    changed = True
+        if changed:
+            self.notebook.set_sync_state(KEY_FILES_KEY, remembered)
+        if not keys:
+            self._notice(
+                NO_STATION_KEY,
+                "none",
+                _(
+                    "This laptop holds no station key: nothing it writes can be sent. Ask the "
+                    "admin to run `casebook station approve {device}` again."
+                ).format(device=me),
+                {"device": me},
+            )
+        return keys
 
     # --- one pass ---------------------------------------------------------------------------
 
@@ -244,11 +374,11 @@ class SyncEngine:
 
     def _pass(self, progress: Progress | None) -> dict[str, int]:
         station = self.station()
-        self.require_member(station)
+        revocations = self.revocations(station)
+        self.require_member(station, revocations)
         self.pin_station(station)
         members = station.members()
-        revocations = station.revocations()
-        keys = station.epoch_keys(self.device_id, exchange_key(self.notebook.device_exchange_key()))
+        keys = self._epoch_keys(station)
         self._raise_share_problems(station)
 
         scan = self._scan(members, revocations, keys)
@@ -256,7 +386,8 @@ class SyncEngine:
         reporter = _ProgressReporter(progress, total)
 
         sent = self._publish(station, keys, reporter)
-        received, waiting = self._apply(scan, reporter)
+        self._repair_own_blobs()
+        received, waiting = self._apply(scan, reporter, members, revocations)
         if self.fetch_attachments:
             self._fetch_wanted_blobs()
         for status in scan.rejected:
@@ -277,9 +408,10 @@ class SyncEngine:
         :returns: one :class:`SegmentStatus` per segment file looked at.
         """
         station = self.station()
-        self.require_member(station)
+        revocations = self.revocations(station)
+        self.require_member(station, revocations)
         keys = station.epoch_keys(self.device_id, exchange_key(self.notebook.device_exchange_key()))
-        return self._scan(station.members(), station.revocations(), keys).statuses
+        return self._scan(station.members(), revocations, keys).statuses
 
     # --- publishing -------------------------------------------------------------------------
 
@@ -385,17 +517,74 @@ class SyncEngine:
         signer = signing_key(self.notebook.device_signing_key())
         previous = segments.NO_PREVIOUS
         for first, last, epoch, sha256 in published.get("segments", []):
-            if first not in listing:
+            path = self.share.segment_path(me, first)
+            data = self.share.read_bytes(path) if first in listing else None
+            if data is None:
                 self._republish(station, keys, signer, first, last, epoch, previous, sha256)
+            elif segments.segment_hash(data) != sha256:
+                # Truncated or corrupted on the share: this laptop holds the ops, so it puts
+                # the same bytes back (segments are deterministic).
+                self._republish(
+                    station, keys, signer, first, last, epoch, previous, sha256, damaged=True
+                )
             previous = sha256
         while published["seq"] + 1 in listing:
-            segment = self._verify_own(
-                self.share.log_dir(me) / listing[published["seq"] + 1], station, signer
-            )
+            path = self.share.log_dir(me) / listing[published["seq"] + 1]
+            segment = self._verify_own(path, station, signer)
             if segment is None or segment.header["prev_segment_hash"] != published["sha256"]:
                 break
+            self._check_not_reused(segment, station, keys, signer, published["sha256"])
             published = self._record(published, segment)
         return published
+
+    def _check_not_reused(
+        self,
+        segment: segments.Segment,
+        station: Station,
+        keys: dict[int, bytes],
+        signer: Any,
+        previous: str,
+    ) -> None:
+        """Refuse to adopt a segment of this device that this notebook did not write.
+
+        A notebook restored from a backup, or copied to a second laptop, goes on from an
+        older seq than its device already published: its new ops reuse those seqs, and
+        every other laptop would refuse them as a fork. Segments are deterministic, so a
+        segment this notebook wrote is rebuilt byte for byte from its own ops.
+
+        :raises ReusedSequenceError: with what to do.
+        """
+        first, last = segment.first_seq, segment.last_seq
+        if segment.epoch not in keys:
+            return  # cannot rebuild it; the other laptops' fork check still stands
+        ops = self.notebook.ops_from(self.device_id, first - 1, limit=last - first + 1)
+        if len(ops) == last - first + 1:
+            data = segments.encode_segment(
+                ops,
+                station=station.station_id,
+                epoch=segment.epoch,
+                epoch_key=keys[segment.epoch],
+                prev_segment_hash=previous,
+                signing_key=signer,
+            )
+            if segments.segment_hash(data) == segment.sha256:
+                return
+        message = _(
+            "This notebook reuses sequence numbers its device already published (seq {first} to "
+            "{last} on the share were written by another copy of it): it was restored from a "
+            "backup or copied from another laptop. Its new work cannot be sent as device "
+            "{device}, and nothing was sent. Keep this notebook as it is; create a new notebook "
+            "(`casebook init`), join the station with it as a new device (`casebook station "
+            "join`), and move the cases written since the backup into it (`casebook case export` "
+            "here, `casebook import` there)."
+        ).format(first=first, last=last, device=self.device_id)
+        self._notice(
+            REUSED_SEQUENCE,
+            f"{first}:{segment.sha256}",
+            message,
+            {"device": self.device_id, "first_seq": first, "last_seq": last},
+        )
+        raise ReusedSequenceError(message)
 
     def _republish(
         self,
@@ -407,6 +596,8 @@ class SyncEngine:
         epoch: int,
         previous: str,
         sha256: str,
+        *,
+        damaged: bool = False,
     ) -> None:
         path = self.share.segment_path(self.device_id, first)
         self._alarm(
@@ -415,9 +606,11 @@ class SyncEngine:
                 self.device_id,
                 first,
                 REJECTED,
-                segments.DELETED_TAIL,
+                DAMAGED_OWN_SEGMENT if damaged else segments.DELETED_TAIL,
                 last,
-                _(
+                _("A segment this laptop published is damaged on the share; it is published again.")
+                if damaged
+                else _(
                     "A segment this laptop published was removed from the share; it is published again."
                 ),
             )
@@ -439,6 +632,8 @@ class SyncEngine:
                     first=first
                 )
             )
+        if damaged:
+            self.share.remove_damaged(path, writer=self.device_id)
         self.share.publish(path, data, writer=self.device_id)
 
     def _publish_blob(self, attachment_id: str) -> None:
@@ -446,9 +641,42 @@ class SyncEngine:
         if source is None:
             return
         target = self.share.blob_path(attachment_id)
-        if target.exists() and target.stat().st_size == Path(source).stat().st_size:
-            return
-        self.share.publish_copy(target, Path(source), writer=self.device_id)
+        if not (target.exists() and target.stat().st_size == Path(source).stat().st_size):
+            self.share.publish_copy(target, Path(source), writer=self.device_id)
+        own = dict(self.notebook.sync_state(OWN_BLOBS_KEY) or {})
+        own[attachment_id] = _stamp(target)
+        self.notebook.set_sync_state(OWN_BLOBS_KEY, own)
+
+    def _repair_own_blobs(self) -> None:
+        """Publish again an attachment blob of this laptop that is missing, cut short or
+        altered on the share (checked in full only when its size or time changed)."""
+        own = dict(self.notebook.sync_state(OWN_BLOBS_KEY) or {})
+        changed = False
+        for attachment_id, recorded in sorted(own.items()):
+            target = self.share.blob_path(attachment_id)
+            stamp = _stamp(target)
+            if stamp is not None and stamp == recorded:
+                continue
+            source = self.notebook.attachment_blob_path(attachment_id)
+            if source is None:
+                continue
+            if stamp is None or _sha256(target) != _sha256(Path(source)):
+                if stamp is not None:
+                    self.share.remove_damaged(target, writer=self.device_id)
+                self.share.publish_copy(target, Path(source), writer=self.device_id)
+                self._notice(
+                    BLOB_REPUBLISHED,
+                    f"{attachment_id}:{stamp}",
+                    _(
+                        "An attachment this laptop published was missing or damaged on the "
+                        "share; it was published again."
+                    ),
+                    {"attachment_id": attachment_id},
+                )
+            own[attachment_id] = _stamp(target)
+            changed = True
+        if changed:
+            self.notebook.set_sync_state(OWN_BLOBS_KEY, own)
 
     # --- receiving --------------------------------------------------------------------------
 
@@ -493,6 +721,24 @@ class SyncEngine:
         # A segment this laptop already verified and applied is gone: the tail was deleted.
         for first_text, entry in index.items():
             last = entry[0]
+            path_now = log_dir / segment_name(int(first_text))
+            size_now = _size_of(path_now) if int(first_text) in listing else None
+            cached_size = _cached_size(entry)
+            if size_now is not None and cached_size is not None and size_now < cached_size:
+                result.rejected.append(
+                    SegmentStatus(
+                        str(path_now),
+                        device,
+                        int(first_text),
+                        REJECTED,
+                        DAMAGED_COPY,
+                        last,
+                        _(
+                            "A segment of device {device} that was already applied is damaged on "
+                            "the share; that laptop publishes it again at its next sync."
+                        ).format(device=device),
+                    )
+                )
             if int(first_text) not in listing and last <= known:
                 result.rejected.append(
                     SegmentStatus(
@@ -649,7 +895,7 @@ class SyncEngine:
             segments.verify_signature(segment, member.signing_key)
         except segments.SegmentRejected as error:
             return rejected(error.reason, str(error), segment.last_seq)
-        if revocation is not None and segment.last_seq > revocation.last_seq:
+        if revocation is not None and segment.first_seq > revocation.last_seq:
             return rejected(
                 segments.REVOKED_SIGNER,
                 _("segment written after its device was revoked (cut-off at seq {seq})").format(
@@ -681,15 +927,32 @@ class SyncEngine:
             _Candidate(device, first, segment.last_seq, segment.sha256, ops, len(data)),
         )
 
-    def _apply(self, scan: _Scan, reporter: _ProgressReporter) -> tuple[int, int]:
+    def _apply(
+        self,
+        scan: _Scan,
+        reporter: _ProgressReporter,
+        members: dict[str, Member],
+        revocations: dict[str, Revocation],
+    ) -> tuple[int, int]:
         """Hand each ready segment to the notebook, in chain order per device.
 
         The notebook stores ops whose predecessors or causal deps are missing and applies
         them when those arrive, so each segment is handed over once; the record of it
-        (``sync.applied.<device>``) commits in the same transaction as its ops.
+        (``sync.applied.<device>``) commits in the same transaction as its ops. Each op is
+        validated there and bound to its device's officer; refused and held-back ops raise
+        alarms naming the device.
         """
         received = 0
-        waiting = 0
+        officers = {
+            device: str(member.officer["officer_id"])
+            for device, member in members.items()
+            if member.officer.get("officer_id")
+        }
+        context = {
+            "officers": officers,
+            "cutoffs": {device: r.last_seq for device, r in revocations.items()},
+            "max_skew_ms": self.max_clock_skew_ms(),
+        }
         for device in sorted(scan.ready):
             for candidate in scan.ready[device]:
                 state = {
@@ -700,7 +963,7 @@ class SyncEngine:
                     }
                 }
                 try:
-                    outcome = self.notebook.apply_remote_ops(candidate.ops, state=state)
+                    outcome = self.notebook.apply_remote_ops(candidate.ops, state=state, **context)
                 except IntegrityError as error:
                     status = SegmentStatus(
                         str(self.share.segment_path(device, candidate.first)),
@@ -714,11 +977,50 @@ class SyncEngine:
                     scan.rejected.append(status)
                     break
                 received += int(outcome.get("applied", 0))
-                waiting = int(outcome.get("waiting", 0))
+                self._op_alarms(outcome)
                 self._want_blobs(candidate.ops)
                 reporter.step()
-        counter = getattr(self.notebook, "waiting_count", None)
-        return received, (counter() if callable(counter) else waiting)
+        # Ops held back for their clock, or waiting on a revoked device, may go now.
+        try:
+            outcome = self.notebook.apply_remote_ops([], **context)
+        except IntegrityError as error:  # a broken chain: its segment was alarmed already
+            log.info("waiting ops not applied: %s", error)
+            outcome = {"waiting": self.notebook.waiting_count()}
+        received += int(outcome.get("applied", 0))
+        self._op_alarms(outcome)
+        return received, int(outcome.get("waiting", 0))
+
+    def max_clock_skew_ms(self) -> int:
+        """How far past this laptop's clock a received op may be stamped (a preference of the
+        laptop, ``sync.max_clock_skew_hours``, 24 by default)."""
+        hours = self.notebook.preference(MAX_CLOCK_SKEW_PREFERENCE, DEFAULT_MAX_CLOCK_SKEW_HOURS)
+        try:
+            hours = float(hours)
+        except (TypeError, ValueError):
+            hours = DEFAULT_MAX_CLOCK_SKEW_HOURS
+        return int(max(hours, 0) * 3600 * 1000)
+
+    def _op_alarms(self, outcome: dict[str, Any]) -> None:
+        for device, seq, reason in outcome.get("refused", []):
+            self._notice(
+                REFUSED_OP,
+                f"{device}:{seq}",
+                _("An op from device {device} (#{seq}) was refused: {reason}").format(
+                    device=device, seq=seq, reason=reason
+                ),
+                {"device": device, "seq": seq, "message": reason},
+            )
+        for device, seq, hlc in outcome.get("held", []):
+            self._notice(
+                HELD_OP,
+                f"{device}:{seq}",
+                _(
+                    "An op from device {device} (#{seq}) is stamped {at}, further in the future "
+                    "than this laptop's clock allows; it is held back until then. Check that "
+                    "laptop's clock."
+                ).format(device=device, seq=seq, at=format_hlc(hlc)),
+                {"device": device, "seq": seq, "hlc": hlc},
+            )
 
     # --- attachments ------------------------------------------------------------------------
 
@@ -765,7 +1067,18 @@ class SyncEngine:
             return False
         try:
             self.notebook.import_attachment_blob(attachment_id, source)
-        except (IntegrityError, InvalidInputError, OSError) as error:
+        except IntegrityError as error:
+            self._notice(
+                DAMAGED_BLOB,
+                f"{attachment_id}:{_stamp(source)}",
+                _(
+                    "The attachment {id} is damaged on the share; the laptop that attached it "
+                    "publishes it again at its next sync."
+                ).format(id=attachment_id),
+                {"attachment_id": attachment_id, "message": str(error)},
+            )
+            return False
+        except (InvalidInputError, OSError) as error:
             log.info("attachment %s not fetched yet: %s", attachment_id, error)
             return False
         return True
@@ -796,6 +1109,16 @@ class SyncEngine:
             },
         )
         raised[key] = wall_ms()
+        self.notebook.set_sync_state("sync.alarms", raised)
+
+    def _notice(self, reason: str, key: str, message: str, detail: dict[str, Any]) -> None:
+        """Raise one alarm per reason and key (not one per sync)."""
+        raised = dict(self.notebook.sync_state("sync.alarms") or {})
+        full_key = f"{reason}:{key}"
+        if full_key in raised:
+            return
+        self.notebook.raise_alarm(ALARM_KIND, message, dict(detail, reason=reason))
+        raised[full_key] = wall_ms()
         self.notebook.set_sync_state("sync.alarms", raised)
 
     def _raise_share_problems(self, station: Station) -> None:
@@ -859,6 +1182,27 @@ class _ProgressReporter:
         self.done += 1
         if self.progress is not None:
             self.progress(self.done, max(self.total, self.done))
+
+
+class ReusedSequenceError(IntegrityError):
+    """This notebook reuses seqs its device already published (restored or copied)."""
+
+
+def _stamp(path: Path) -> list[int] | None:
+    """``[size, mtime_ns]`` of a file, or None when it is missing."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return [stat.st_size, stat.st_mtime_ns]
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while chunk := handle.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def _size_of(path: Path) -> int | None:

@@ -191,6 +191,20 @@ class SyncService:
         """
         engine = self.engine()
         device = self.notebook.device_id
+        joined = self.notebook.sync_state("sync.station")
+        if joined:
+            # A laptop belongs to one station: a second one would switch the remembered share
+            # and leave this laptop's work behind in a station it can no longer reach.
+            raise InvalidInputError(
+                _(
+                    "This laptop already belongs to station {station} (share {share}); a laptop "
+                    "belongs to one station. Nothing was changed. To start a new station, use "
+                    "a new notebook."
+                ).format(
+                    station=joined.get("station", "?"),
+                    share=self.notebook.preference(SHARE_PREFERENCE, "-"),
+                )
+            )
         station, admin = Station.create(engine.share, admin_passphrase, writer=device)
         self._request_join(engine, station)
         station.approve(device, admin, writer=device)
@@ -227,12 +241,25 @@ class SyncService:
             device=member.device, officer=dict(member.officer), epochs=station.share.list_epochs()
         )
 
-    def revoke_device(self, device: str, admin_passphrase: str) -> RevocationDone:
+    def revoke_device(
+        self, device: str, admin_passphrase: str, *, revoke_this_laptop: bool = False
+    ) -> RevocationDone:
         """Cut a device off (a lost laptop) at its last published seq; start a new key epoch.
 
+        :param revoke_this_laptop: the explicit confirmation needed to revoke the device this
+            command runs on (it can never sync again afterwards).
         :raises AuthenticationError: a wrong admin passphrase.
         :raises NotFoundError: the device is not a member.
+        :raises InvalidInputError: this laptop's own device, without the confirmation.
         """
+        if device == self.notebook.device_id and not revoke_this_laptop:
+            raise InvalidInputError(
+                _(
+                    "Device {device} is this laptop: once revoked it can never sync again, and "
+                    "its unsent work stays here. Nothing was changed. To revoke it anyway, "
+                    "repeat the command with --this-laptop."
+                ).format(device=device)
+            )
         station = self.engine().station()
         admin = station.unlock_admin(admin_passphrase)
         revocation = station.revoke(device, admin, writer=self.notebook.device_id)

@@ -268,6 +268,19 @@ class StationShare:
             )
         return True
 
+    def remove_damaged(self, final: Path, *, writer: str) -> None:
+        """Take a damaged copy of one of the writer's own files off the share (so that
+        :meth:`publish` can put the good one back). It is moved into the writer's ``tmp/``
+        folder first, so a reader never sees half a removal."""
+        staging = self.tmp_dir(writer)
+        staging.mkdir(parents=True, exist_ok=True)
+        aside = staging / f"{secrets.token_hex(8)}.damaged"
+        try:
+            os.replace(final, aside)
+        except FileNotFoundError:
+            return
+        aside.unlink(missing_ok=True)
+
     def publish_copy(self, final: Path, source: Path, *, writer: str) -> bool:
         """Like :meth:`publish` for a large file (an attachment blob), copied in chunks.
 

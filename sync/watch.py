@@ -11,6 +11,7 @@ sync resumes by itself.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +19,8 @@ from typing import Any
 from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers.polling import PollingObserver
 
-from casebook.errors import AuthenticationError, CasebookError
+from casebook.errors import AuthenticationError, CasebookError, InvalidInputError
+from casebook.i18n import _
 
 from .engine import Progress, SyncEngine
 from .share import ShareUnavailableError
@@ -64,6 +66,14 @@ class SyncWatcher:
         on_error: Callable[[Exception], None] | None = None,
         progress: Progress | None = None,
     ) -> None:
+        for name, value in (("interval", interval), ("poll_interval", poll_interval)):
+            if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
+                # A zero or negative interval would rescan without pause (a busy loop).
+                raise InvalidInputError(
+                    _("--{option}: must be a number of seconds greater than 0").format(
+                        option=name.replace("_", "-")
+                    )
+                )
         self.engine = engine
         self.interval = interval
         self.poll_interval = poll_interval

@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 
-from casebook import IntegrityError, Notebook
+from casebook import Notebook
 from tests.conftest import PASSPHRASE
 
 
-def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
+def test_a_received_second_create_of_a_known_case_is_refused_alone(tmp_path: Path):
     from casebook.oplog import op_hash
 
     sender = Notebook.create(
@@ -33,10 +33,13 @@ def test_a_received_second_create_of_a_known_case_is_refused(tmp_path: Path):
             payload=dict(create["payload"], fields={"title": "冒名的第二次"}),
         )
         digest = receiver.state_digest()
-        with pytest.raises(IntegrityError, match="Malformed op"):
-            receiver.apply_remote_ops([again])
+        outcome = receiver.apply_remote_ops([again])
+        # Refused alone: nothing of it reaches the views, and the sender's chain moves on.
+        assert [r[:2] for r in outcome["refused"]] == [[sender.device_id, again["seq"]]]
         assert receiver.state_digest() == digest
         assert receiver.get_case(case.id).title == "第一次创建"
+        assert receiver.known_seqs()[sender.device_id] == again["seq"]
+        assert receiver.verify_audit()["ops"] >= len(ops)
     finally:
         sender.close()
         receiver.close()

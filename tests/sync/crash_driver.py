@@ -64,8 +64,8 @@ def install(step: str, hit: int, notebook: Notebook) -> None:
     elif step == "apply_in_transaction":
         real_drain = Journal._drain_waiting
 
-        def drain_then_die(self):
-            applied = real_drain(self)
+        def drain_then_die(self, *args):
+            applied = real_drain(self, *args)
             if reached():
                 die()  # inside the transaction, before its commit
             return applied
@@ -74,8 +74,8 @@ def install(step: str, hit: int, notebook: Notebook) -> None:
     elif step == "apply_after_commit":
         real_apply = notebook.apply_remote_ops
 
-        def apply_then_die(ops, *, state=None):
-            outcome = real_apply(ops, state=state)
+        def apply_then_die(ops, **options):
+            outcome = real_apply(ops, **options)
             if reached():
                 die()
             return outcome

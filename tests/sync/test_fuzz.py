@@ -174,10 +174,10 @@ class ShareFuzz(RuleBasedStateMachine):
                 raise Crash
             real_set(key, value)
 
-        def apply(ops, *, state=None):
+        def apply(ops, **options):
             if step == "before_apply" and reached():
                 raise Crash
-            outcome = real_apply(ops, state=state)
+            outcome = real_apply(ops, **options)
             if step == "after_apply" and reached():
                 raise Crash
             return outcome
