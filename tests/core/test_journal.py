@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
-
 from casebook import Notebook
 from tests.conftest import PASSPHRASE
 
