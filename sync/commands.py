@@ -147,10 +147,23 @@ def station_revoke(
     show_default=True,
     help="Seconds between rescans with --watch.",
 )
+@click.option(
+    "--max-clock-skew",
+    "max_clock_skew",
+    type=float,
+    default=None,
+    help="Hours a received op may be stamped past this laptop's clock before it is held "
+    "back (remembered; 24 by default).",
+)
 @json_option
 @click.pass_context
 def sync_command(
-    ctx: click.Context, share: str | None, watch: bool, interval: float, as_json: bool
+    ctx: click.Context,
+    share: str | None,
+    watch: bool,
+    interval: float,
+    max_clock_skew: float | None,
+    as_json: bool,
 ) -> None:
     """Publish this laptop's changes to the station share and apply everyone else's.
 
@@ -160,6 +173,8 @@ def sync_command(
         return
     notebook = open_notebook(ctx)
     service = SyncService(notebook, share)
+    if max_clock_skew is not None:
+        service.set_max_clock_skew(max_clock_skew)
 
     def show(result: dict[str, Any]) -> None:
         if as_json:

@@ -15,6 +15,7 @@ also edit. Everything goes through the notebook's public API.
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -22,7 +23,14 @@ from typing import TYPE_CHECKING, Any
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
 
-from .engine import LAST_SYNC_KEY, OUTCOME_OK, PUBLISHED_KEY, Progress, SyncEngine
+from .engine import (
+    LAST_SYNC_KEY,
+    MAX_CLOCK_SKEW_PREFERENCE,
+    OUTCOME_OK,
+    PUBLISHED_KEY,
+    Progress,
+    SyncEngine,
+)
 from .keys import exchange_key, signing_key
 from .membership import Station
 
@@ -268,6 +276,20 @@ class SyncService:
             last_seq=revocation.last_seq,
             new_epoch=revocation.new_epoch,
         )
+
+    def set_max_clock_skew(self, hours: float) -> None:
+        """How far past this laptop's clock a received op may be stamped before it is held
+        back (a preference of this laptop).
+
+        :raises InvalidInputError: not a number of hours greater than 0.
+        """
+        if not (isinstance(hours, int | float) and math.isfinite(hours) and hours > 0):
+            raise InvalidInputError(
+                _("--{option}: must be a number of hours greater than 0").format(
+                    option="max-clock-skew"
+                )
+            )
+        self.notebook.set_preference(MAX_CLOCK_SKEW_PREFERENCE, float(hours))
 
     def _request_join(self, engine: SyncEngine, station: Station) -> None:
         engine.pin_station(station)

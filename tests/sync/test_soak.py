@@ -194,7 +194,7 @@ class Soak:
                 engine.sync_once()
             replicate(self.replicas[0], self.replicas[1])
             replicate(self.replicas[1], self.replicas[0])
-            states = {visible_state(n) for i, n in enumerate(notebooks) if i != REVOKED}
+            states = {repr(visible_state(n)) for i, n in enumerate(notebooks) if i != REVOKED}
             waiting = sum(n.waiting_count() for i, n in enumerate(notebooks) if i != REVOKED)
             if len(states) == 1 and waiting == 0 and self._complete(notebooks):
                 break
@@ -217,7 +217,7 @@ class Soak:
 
     def verdict(self, notebooks: list[Notebook]) -> dict:
         living = [i for i in range(DEVICES) if i != REVOKED]
-        states = {visible_state(notebooks[i]) for i in living}
+        states = {repr(visible_state(notebooks[i])) for i in living}
         lost = []
         for i in living:
             heads = notebooks[i].known_seqs()
