@@ -19,6 +19,7 @@ else, never on the share:
 * ``sync.revocations``: every revocation seen, pinned with its signed document: a revocation
   file removed from the share never un-revokes, and is put back.
 * ``sync.key_files``: this laptop's key files as the admin signed them (put back when removed).
+* ``sync.own_segments``: size and time of this laptop's segments when last found intact.
 * ``sync.own_blobs``: attachment blobs this laptop published (republished when damaged).
 * ``sync.alarms``: alarms already raised, so a bad file raises one alarm, not one per sync.
 * ``sync.incomplete``: incomplete files and when they were first seen (by this laptop's
@@ -65,6 +66,8 @@ PUBLISHED_KEY = "sync.published"
 REVOCATIONS_KEY = "sync.revocations"
 #: this laptop's key files as the admin signed them: ``{epoch: document}``
 KEY_FILES_KEY = "sync.key_files"
+#: this laptop's segments as last found intact on the share: ``{first: [size, mtime_ns]}``
+OWN_SEGMENTS_KEY = "sync.own_segments"
 #: attachment blobs this laptop published: ``{attachment id: [size, mtime_ns]}`` of the share copy
 OWN_BLOBS_KEY = "sync.own_blobs"
 #: a received op stamped further than this past this laptop's clock is held back
@@ -516,9 +519,17 @@ class SyncEngine:
         listing = self.share.list_segments(me)
         signer = signing_key(self.notebook.device_signing_key())
         previous = segments.NO_PREVIOUS
+        # [size, mtime_ns] of each own segment when last found intact: a no-change sync reads
+        # none of them, a changed one is read and checked against its recorded hash.
+        checked: dict[str, Any] = dict(self.notebook.sync_state(OWN_SEGMENTS_KEY) or {})
+        checked_before = dict(checked)
         for first, last, epoch, sha256 in published.get("segments", []):
             path = self.share.segment_path(me, first)
-            data = self.share.read_bytes(path) if first in listing else None
+            stamp = _stamp(path) if first in listing else None
+            if stamp is not None and stamp == checked.get(str(first)):
+                previous = sha256
+                continue
+            data = self.share.read_bytes(path) if stamp is not None else None
             if data is None:
                 self._republish(station, keys, signer, first, last, epoch, previous, sha256)
             elif segments.segment_hash(data) != sha256:
@@ -527,7 +538,10 @@ class SyncEngine:
                 self._republish(
                     station, keys, signer, first, last, epoch, previous, sha256, damaged=True
                 )
+            checked[str(first)] = _stamp(path)
             previous = sha256
+        if checked != checked_before:
+            self.notebook.set_sync_state(OWN_SEGMENTS_KEY, checked)
         while published["seq"] + 1 in listing:
             path = self.share.log_dir(me) / listing[published["seq"] + 1]
             segment = self._verify_own(path, station, signer)
