@@ -271,6 +271,7 @@ def test_soak_bounded(tmp_path, notebook_templates, fast_scrypt, capsys):
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(6 * 3600)  # hours at 100k ops: far beyond the suite's per-test limit
 def test_soak_long(tmp_path, notebook_templates, fast_scrypt, capsys):
     total = int(os.environ.get("CASEBOOK_SOAK_OPS", 100_000))
     run_soak(tmp_path, notebook_templates, total_ops=total, burst_ops=500, capsys=capsys)
