@@ -116,13 +116,16 @@ class Cases:
             existing.status if existing else "received",
             existing,
         )
-        problems.extend(
+        problems.extend(self._plugin_problems(draft))
+        return problems
+
+    def _plugin_problems(self, draft: Case) -> list[Problem]:
+        return [
             problem
             for _plugin, problem in self.host.collect(
                 "validate_case", Problem, context=self._notebook.plugin_context, case=draft
             )
-        )
-        return problems
+        ]
 
     def _draft_case(
         self,
@@ -156,25 +159,45 @@ class Cases:
         )
 
     def _check_fields(
-        self, case_type: CaseType, fields: dict[str, Any], existing: Case | None
+        self,
+        case_type: CaseType,
+        fields: dict[str, Any],
+        existing: Case | None,
+        confirm: bool = False,
     ) -> None:
+        """Refuse invalid fields; with ``confirm``, settle the problems that the officer may
+        confirm (adding their fields to ``fields``, in place) and validate again."""
         problems = self._problems(case_type, fields, existing)
+        if problems and confirm and all(problem.confirm for problem in problems):
+            for problem in problems:
+                for name, value in (problem.confirm or {}).items():
+                    fields[name] = merge_confirmed(fields.get(name), value)
+            problems = self._problems(case_type, fields, existing)
         if problems:
             raise InvalidInputError(describe(problems), problems)
 
     # -- cases -------------------------------------------------------------------------------
 
     def create_case(
-        self, case_type: str, fields: dict[str, Any], *, status: str = "received"
+        self,
+        case_type: str,
+        fields: dict[str, Any],
+        *,
+        status: str = "received",
+        confirm: bool = False,
     ) -> Case:
-        """Create a case. :raises InvalidInputError: naming the bad field; nothing is written."""
+        """Create a case. :raises InvalidInputError: naming the bad field; nothing is written.
+
+        :param confirm: the officer confirms the problems that may be confirmed (a possible
+            duplicate): see :class:`~casebook.models.Problem`.
+        """
         if not isinstance(fields, dict):
             raise InvalidInputError(_("The fields must be a JSON object."))
         self.check_status(status)
         kind = self.catalog.case_type(case_type)
         fields = json_value(dict(fields), "fields")
         self._prepare(case_type, fields)
-        self._check_fields(kind, fields, None)
+        self._check_fields(kind, fields, None, confirm)
         case_id = new_id()
         with self.session.transaction():
             self.journal.append(
@@ -266,8 +289,11 @@ class Cases:
                 progress(len(ids), total)
         return ids
 
-    def update_case(self, case_id: str, fields: dict[str, Any]) -> Case:
-        """Set some fields (``None`` clears one). Other fields keep their values."""
+    def update_case(self, case_id: str, fields: dict[str, Any], *, confirm: bool = False) -> Case:
+        """Set some fields (``None`` clears one). Other fields keep their values.
+
+        :param confirm: as for :meth:`create_case`.
+        """
         if not isinstance(fields, dict):
             raise InvalidInputError(_("The fields must be a JSON object."))
         existing = self.queries.get_case(case_id)
@@ -280,7 +306,7 @@ class Cases:
             else:
                 merged[name] = value
         self._prepare(existing.type, merged)
-        self._check_fields(kind, merged, existing)
+        self._check_fields(kind, merged, existing, confirm)
         changed = {
             k: merged.get(k)
             for k in set(merged) | set(existing.fields)
@@ -300,6 +326,14 @@ class Cases:
         self.refuse_deleted(existing)
         if reason is not None and not isinstance(reason, str):
             raise InvalidInputError(_("reason: must be text"))
+        if status != existing.status:
+            # A plugin may require something of a status (an outcome before closing).
+            draft = self._draft_case(
+                existing.id, existing.type, dict(existing.fields), status, existing
+            )
+            problems = self._plugin_problems(draft)
+            if problems:
+                raise InvalidInputError(describe(problems), problems)
         with self.session.transaction():
             self.journal.append("case.status", case_id, {"status": status, "reason": reason or ""})
             self.tasks.plan(self.queries.get_case(case_id))
@@ -399,3 +433,10 @@ class Cases:
             self.journal.append("case.resolve", case_id, {"field": field, "value": value})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
+
+
+def merge_confirmed(current: Any, value: Any) -> Any:
+    """A confirmed value added to a field: lists are merged, anything else replaced."""
+    if isinstance(current, list) and isinstance(value, list):
+        return current + [item for item in value if item not in current]
+    return value

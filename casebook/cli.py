@@ -128,11 +128,20 @@ def case() -> None:
     "--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin)."
 )
 @click.option("--status", default="received", type=click.Choice(STATUSES))
+@click.option(
+    "--confirm-duplicate",
+    is_flag=True,
+    help="Keep a possible second file for the same person, linked to the other.",
+)
 @click.pass_context
-def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) -> None:
+def case_new(
+    ctx: click.Context, case_type: str, file: str | None, status: str, confirm_duplicate: bool
+) -> None:
     """Create a case from JSON fields; prints the new id."""
     fields = read_json(file)
-    created = open_notebook(ctx).create_case(case_type, fields, status=status)
+    created = open_notebook(ctx).create_case(
+        case_type, fields, status=status, confirm=confirm_duplicate
+    )
     click.echo(created.id)
 
 
@@ -200,10 +209,17 @@ def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
     type=click.Path(dir_okay=False),
     help="JSON object of fields (default: stdin).",
 )
+@click.option(
+    "--confirm-duplicate",
+    is_flag=True,
+    help="Keep a possible second file for the same person, linked to the other.",
+)
 @click.pass_context
-def case_update(ctx: click.Context, case_id: str, file: str | None) -> None:
+def case_update(
+    ctx: click.Context, case_id: str, file: str | None, confirm_duplicate: bool
+) -> None:
     """Set fields from a JSON object (null clears a field)."""
-    open_notebook(ctx).update_case(case_id, read_json(file))
+    open_notebook(ctx).update_case(case_id, read_json(file), confirm=confirm_duplicate)
 
 
 @case.command("note")

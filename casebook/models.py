@@ -20,11 +20,17 @@ class _Plain:
 
 @dataclass
 class Problem(_Plain):
-    """One reason an input is refused. ``field`` is the dotted path ("" for the whole)."""
+    """One reason an input is refused. ``field`` is the dotted path ("" for the whole).
+
+    :param confirm: set for a problem the officer may override by confirming it (a possible
+        second file for the same person): the fields that record the confirmation. Saving
+        with ``confirm=True`` adds them (lists are merged) and validates again.
+    """
 
     field: str
     message: str
     code: str = "invalid"
+    confirm: dict[str, Any] | None = None
 
 
 # --- cases ----------------------------------------------------------------------------
