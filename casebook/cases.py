@@ -19,7 +19,7 @@ from casebook.clock import format_hlc
 from casebook.errors import InvalidInputError, NotFoundError
 from casebook.i18n import _
 from casebook.journal import Journal
-from casebook.models import Case, Entry, Problem
+from casebook.models import Case, Entry, IssuedDocument, Problem
 from casebook.oplog import json_value, new_id
 from casebook.queries import Queries
 from casebook.session import Session
@@ -316,6 +316,37 @@ class Cases:
             return existing
         with self.session.transaction():
             self.journal.append("case.set", case_id, {"fields": changed})
+            self.tasks.plan(self.queries.get_case(case_id))
+        return self.tasks.saved(case_id)
+
+    def record_issued(self, case_id: str, plugin: str, issued: IssuedDocument) -> Case:
+        """Record a printed document's consequences on its case, for ``plugin``: its fields
+        (validated like any edit) and its entry, in one transaction."""
+        existing = self.queries.get_case(case_id)
+        self.refuse_deleted(existing)
+        kind = self.catalog.case_type(existing.type)
+        merged = {**existing.fields, **json_value(dict(issued.fields), "fields")}
+        self._prepare(existing.type, merged)
+        self._check_fields(kind, merged, existing)
+        changed = {k: v for k, v in merged.items() if existing.fields.get(k) != v}
+        entry = issued.entry
+        if entry is not None:
+            check_entry(entry.kind, entry.text, entry.data)
+        with self.session.transaction():
+            if changed:
+                self.journal.append("case.set", case_id, {"fields": changed})
+            if entry is not None:
+                self.journal.append(
+                    "entry.add",
+                    case_id,
+                    {
+                        "entry_id": new_id(),
+                        "kind": entry.kind,
+                        "text": entry.text,
+                        "data": json_value(entry.data or {}, "data"),
+                        "plugin": plugin,
+                    },
+                )
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
 

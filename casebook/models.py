@@ -288,6 +288,24 @@ class DocumentSpec:
     case_types: list[str]
     render: Any
     plugin: str = ""
+    #: Optional ``issued(context, case) -> IssuedDocument | None``: what printing the document
+    #: records on the case (a receipt handed to the reporter), called after ``render``.
+    issued: Any = None
+
+
+@dataclass
+class IssuedDocument:
+    """What printing a document records on its case (a ``DocumentSpec``'s ``issued``).
+
+    The host records both in one transaction, naming the plugin: the fields are set like any
+    edit (validated first), the entry goes on the case's timeline.
+
+    :param fields: fields to set on the case, e.g. ``{"receipt_issued": True}``.
+    :param entry: an entry recording the issue, e.g. of kind ``receipt_issued``.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    entry: EntrySpec | None = None
 
 
 @dataclass
