@@ -91,13 +91,17 @@ class Cases:
             fields=fields,
         )
 
-    def validate_fields(self, case_type: str, fields: Any) -> list[Problem]:
-        """Problems with these fields for a new case of this type (schema and plugins)."""
+    def validate_fields(
+        self, case_type: str, fields: Any, case_id: str | None = None
+    ) -> list[Problem]:
+        """Problems with these fields (schema and plugins): for a new case of this type, or
+        as the complete fields of case ``case_id`` after an edit."""
         if not isinstance(fields, dict):
             return [Problem("", _("The fields must be a JSON object."), "type")]
         fields = dict(fields)
+        existing = self.queries.get_case(case_id) if case_id else None
         self._prepare(case_type, fields)
-        return self._problems(self.catalog.case_type(case_type), fields, None)
+        return self._problems(self.catalog.case_type(case_type), fields, existing)
 
     def _problems(
         self,

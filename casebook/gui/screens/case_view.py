@@ -88,6 +88,8 @@ class CaseView(ttk.Frame):
         self.preview_image: Any = None
         self.attachment_ids: list[str] = []
         self.form: SchemaForm | None = None
+        #: The open question about a possible duplicate, if any (its dialog).
+        self.confirm_dialog: Any = None
         self.history: list[dict[str, Any]] | None = None
         if case_id:
             self.case = app.guarded(self.nb.get_case, case_id)
@@ -478,9 +480,21 @@ class CaseView(ttk.Frame):
                 self.app.notify(_("Nothing to save: no field changed."), "info")
                 return False
         try:
-            problems = self.nb.validate_fields(self.case_type, self.form.merged_values())
+            problems = self.nb.validate_fields(
+                self.case_type,
+                self.form.merged_values(),
+                case_id=self.case.id if self.case is not None else None,
+            )
         except Exception as error:  # noqa: BLE001
             self.app.show_error(error)
+            return False
+        if problems and all(problem.confirm for problem in problems):
+            # A possible second file for the same person: saved only once confirmed.
+            from ..confirm_dialog import ConfirmDialog
+
+            self.confirm_dialog = ConfirmDialog(
+                self.app, problems, lambda: self.save_fields(fields, confirm=True)
+            )
             return False
         if problems:
             self.form.show_problems(problems)
@@ -491,11 +505,16 @@ class CaseView(ttk.Frame):
                 "danger",
             )
             return False
+        return self.save_fields(fields)
+
+    def save_fields(self, fields: dict[str, Any], confirm: bool = False) -> bool:
+        """Create or update the case with ``fields``; ``confirm`` settles the problems that
+        the officer confirmed (:class:`~casebook.gui.confirm_dialog.ConfirmDialog`)."""
         try:
             if self.case is None:
-                case = self.nb.create_case(self.case_type, fields)
+                case = self.nb.create_case(self.case_type, fields, confirm=confirm)
             else:
-                case = self.nb.update_case(self.case.id, fields)
+                case = self.nb.update_case(self.case.id, fields, confirm=confirm)
         except InvalidInputError as error:
             self.form.show_problems(error.problems or [])
             self.app.show_error(error)
