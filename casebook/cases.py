@@ -109,7 +109,9 @@ class Cases:
         fields: dict[str, Any],
         existing: Case | None,
         draft: Case | None = None,
+        status: str = "received",
     ) -> list[Problem]:
+        """:param status: the status of a new case (an existing one keeps its own)."""
         problems = case_type.problems(fields)
         if problems:
             return problems
@@ -117,7 +119,7 @@ class Cases:
             existing.id if existing else "",
             case_type.name,
             fields,
-            existing.status if existing else "received",
+            existing.status if existing else status,
             existing,
         )
         problems.extend(self._plugin_problems(draft))
@@ -168,15 +170,16 @@ class Cases:
         fields: dict[str, Any],
         existing: Case | None,
         confirm: bool = False,
+        status: str = "received",
     ) -> None:
         """Refuse invalid fields; with ``confirm``, settle the problems that the officer may
         confirm (adding their fields to ``fields``, in place) and validate again."""
-        problems = self._problems(case_type, fields, existing)
+        problems = self._problems(case_type, fields, existing, status=status)
         if problems and confirm and all(problem.confirm for problem in problems):
             for problem in problems:
                 for name, value in (problem.confirm or {}).items():
                     fields[name] = merge_confirmed(fields.get(name), value)
-            problems = self._problems(case_type, fields, existing)
+            problems = self._problems(case_type, fields, existing, status=status)
         if problems:
             raise InvalidInputError(describe(problems), problems)
 
@@ -201,7 +204,7 @@ class Cases:
         kind = self.catalog.case_type(case_type)
         fields = json_value(dict(fields), "fields")
         self._prepare(case_type, fields)
-        self._check_fields(kind, fields, None, confirm)
+        self._check_fields(kind, fields, None, confirm, status)
         case_id = new_id()
         with self.session.transaction():
             self.journal.append(

@@ -222,8 +222,9 @@ def prepare_fields(context: Any, case_type: str, fields: dict[str, Any]) -> None
 def validate_case(context: Any, case: Any) -> list[Problem]:
     if case.type != rules.CASE_TYPE:
         return []
-    return rules.outcome_problems(case) + intake.duplicate_problems(
-        context, case, context.setting(PREFIX + "duplicate_window_days")
+    before = intake.stored(context, case)
+    return rules.outcome_problems(case, before) + intake.duplicate_problems(
+        context, case, context.setting(PREFIX + "duplicate_window_days"), before
     )
 
 

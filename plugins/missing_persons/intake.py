@@ -71,10 +71,14 @@ def possible_duplicates(context: Any, case: Any, window_days: int) -> list[Any]:
     return found
 
 
-def duplicate_problems(context: Any, case: Any, window_days: int) -> list[Problem]:
+def duplicate_problems(
+    context: Any, case: Any, window_days: int, before: Any = None
+) -> list[Problem]:
     """A possible second file for the same person not yet confirmed (listed in
-    ``duplicate_of``): refused, with the confirmation that links the files."""
-    before = stored(context, case)
+    ``duplicate_of``): refused, with the confirmation that links the files.
+
+    :param before: the case as stored (None for a new one).
+    """
     if before is not None and all(
         case.fields.get(name) == before.fields.get(name) for name in IDENTITY_FIELDS
     ):

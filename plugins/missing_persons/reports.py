@@ -110,7 +110,7 @@ def recovery(cases: list[Any], start: datetime | None, end: datetime | None) -> 
         "closed_unfound": outcomes["closed_unfound"],
         # Closed before an outcome was required: neither found nor missing.
         "closed_without_outcome": outcomes["none"],
-        "by_outcome": {outcome: outcomes[outcome] for outcome in OUTCOMES if outcomes[outcome]},
+        "by_outcome": {outcome: outcomes[outcome] for outcome in OUTCOMES},
         "by_group": by_group,
         # Seed 000 counts alerts per year (60 in 2016, 93 in 2017) and their causes.
         "by_year": dict(sorted(years.items())),

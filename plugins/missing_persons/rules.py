@@ -208,10 +208,20 @@ def is_resolved(case: Any, at: datetime | None = None) -> bool:
     return bool(case.fields.get("outcome")) or case.status in CLOSING_STATUSES
 
 
-def outcome_problems(case: Any) -> list[Problem]:
+def outcome_problems(case: Any, before: Any = None) -> list[Problem]:
     """A missing-person file is closed or transferred only with an outcome that says what
-    became of the person."""
-    if case.status in CLOSING_STATUSES and not case.fields.get("outcome"):
+    became of the person.
+
+    :param before: the case as stored, if it is; a file closed before outcomes were required
+        stays editable as it is.
+    """
+    legacy = (
+        before is not None
+        and before.status in CLOSING_STATUSES
+        and not before.fields.get("outcome")
+        and case.status == before.status
+    )
+    if case.status in CLOSING_STATUSES and not case.fields.get("outcome") and not legacy:
         return [
             Problem(
                 "outcome",

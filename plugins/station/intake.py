@@ -102,9 +102,10 @@ def problems(context: Any, case: Any) -> list[Problem]:
 
     for name in marks.id_fields:
         value = fields.get(name)
-        if isinstance(value, str) and value.strip() and changed(name):
+        if isinstance(value, str) and value.strip():
+            # Checked first, so a bulk import of valid numbers never reads the store.
             error = resident_id_error(value)
-            if error:
+            if error and changed(name):
                 found.append(
                     Problem(
                         name,

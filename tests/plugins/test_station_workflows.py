@@ -68,7 +68,8 @@ def test_closing_a_missing_person_case_needs_an_outcome(station, cli, tmp_path):
     # Closing unfound is not a recovery: 0 of 1, shown beside the rate.
     assert (summary["reported"], summary["found"], summary["rate"]) == (1, 0, 0.0)
     assert summary["closed_unfound"] == 1 and summary["unresolved"] == 0
-    assert summary["by_outcome"] == {"closed_unfound": 1}
+    assert summary["by_outcome"]["closed_unfound"] == 1
+    assert sum(summary["by_outcome"].values()) == 1
 
 
 def test_recovery_counts_only_found_outcomes(station, cli, tmp_path):
@@ -336,3 +337,24 @@ def test_the_same_name_and_age_in_the_same_area_within_the_window(station, cli, 
     assert first in refused.stderr
     update(cli, tmp_path, by_update, {"name": "李小梅", "area": "旺庄街道"}, "--confirm-duplicate")
     assert show(cli, by_update)["fields"]["duplicate_of"] == [first]
+
+
+def test_a_case_cannot_be_created_closed_without_an_outcome(station, cli, tmp_path):
+    file = write(tmp_path, "closed.json", missing_person())
+    refused = cli(
+        "case", "new", "--type", "missing_person", "--file", file, "--status", "closed", expect=1
+    )
+    assert "outcome" in refused.stderr
+
+
+def test_a_file_closed_before_outcomes_were_required_stays_editable():
+    from types import SimpleNamespace
+
+    from casebook.plugins.missing_persons.rules import outcome_problems
+
+    legacy = SimpleNamespace(status="closed", fields={"name": "张三"})
+    edited = SimpleNamespace(status="closed", fields={"name": "张三", "dna_sampled": True})
+    assert outcome_problems(edited, legacy) == []
+    assert outcome_problems(edited, None) != []  # a new file is never closed without one
+    with_outcome = SimpleNamespace(status="closed", fields={"outcome": "found_safe"})
+    assert outcome_problems(edited, with_outcome) != []  # the outcome is not cleared
