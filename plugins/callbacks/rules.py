@@ -176,9 +176,10 @@ def retry_tasks(
         planned = task_data(task_id) if task_id else {}
         root = planned.get("retry_of") or task_id or entry.id
         attempt = int(planned.get("attempt") or 1)
-        if data.get("reached"):
+        if data.get("reached") is not False:
+            # Reached (or an outcome that does not say): the chain ends.
             last_unreached.pop(root, None)
-            attempts[root] = settings.retry_attempts + 1  # reached: the chain ends
+            attempts[root] = settings.retry_attempts + 1
         else:
             attempts[root] = max(attempts.get(root, 0), attempt)
             last_unreached[root] = entry

@@ -646,6 +646,11 @@ class CaseView(ttk.Frame):
             _("Saved {title} to {path}: open it to print.").format(title=title, path=path),
             "success",
         )
+        # Printing may have recorded something (a receipt issued): show it, unless the
+        # officer has edits of the form not saved yet.
+        self.app.changed()
+        if self.form is None or not self.form.changed_values():
+            self.reload()
         if chosen:
             open_with_system(path)
         return True
