@@ -31,6 +31,15 @@ class Problem(_Plain):
 
 
 @dataclass
+class Officer(_Plain):
+    """An officer of the station roster, from the officer's ``officer.profile`` op."""
+
+    officer_id: str
+    name: str
+    unit: str
+
+
+@dataclass
 class Entry(_Plain):
     """A note, action, ledger line, callback outcome, finding... on a case's timeline.
 

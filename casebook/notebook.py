@@ -40,6 +40,7 @@ from casebook.queries import Queries
 from casebook.replication import Replication
 from casebook.reports import Reports
 from casebook.review import Review
+from casebook.roster import Roster
 from casebook.session import Session
 from casebook.settings import Settings
 from casebook.tasks import Tasks
@@ -176,6 +177,7 @@ class Notebook:
         self._review = Review(session, journal, queries, self)
         self._reports = Reports(queries, self)
         self._audit = Audit(session)
+        self._roster = Roster(session)
         self._replication = Replication(session, journal)
         if self._load_plugins_flag:
             self._plugin_admin.load()
@@ -277,6 +279,11 @@ class Notebook:
     iter_cases = _Part("_queries", Queries)
     search = _Part("_queries", Queries)
     conflicts = _Part("_queries", Queries)
+    # the station roster and responsible officers
+    officers = _Part("_roster", Roster)
+    officer_name = _Part("_roster", Roster)
+    officer_names = _Part("_roster", Roster)
+    responsible_officer = _Part("_roster", Roster)
     # attachments
     attach = _Part("_attachments", Attachments)
     read_attachment = _Part("_attachments", Attachments)
