@@ -98,7 +98,8 @@ class Attachment(_Plain):
 class Case(_Plain):
     """A case as the merge rules show it now.
 
-    ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
+    ``officer_id`` is the officer who created it (接报), ``responsible_officer_id`` the one
+    responsible now (the creator until a handover). ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
     hold concurrent values; ``flags`` notes such as an edit that raced a closing status.
     """
 
@@ -116,6 +117,8 @@ class Case(_Plain):
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     deleted: bool = False
+    #: the officer responsible now: ``officer_id`` (who created it) until a handover.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -130,6 +133,7 @@ class CaseSummary(_Plain):
     created_at: str
     updated_at: str
     conflicts: int = 0
+    responsible_officer_id: str = ""
 
 
 # --- tasks, alerts, review -------------------------------------------------------------
@@ -202,6 +206,8 @@ class Task(_Plain):
     case_title: str = ""
     outcome_schema: dict[str, Any] | None = None
     key: str = ""
+    #: the officer responsible for the task's case.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -235,6 +241,9 @@ class Finding(_Plain):
 
 @dataclass
 class ReviewResult(_Plain):
+    """A case's review. ``officer_id`` is the officer responsible for the case (who gets the
+    points), ``unit`` the case's unit."""
+
     case_id: str
     score: int
     findings: list[Finding]
