@@ -53,8 +53,8 @@ def case_sheet(notebook: Any, cases: Iterable[CaseSummary]) -> Sheet:
             words.type_label(case.type, schemas.get(case.type)),
             words.status_label(case.status),
             case.title,
-            _officer(names, case.responsible_officer_id or case.officer_id),
-            _officer(names, case.officer_id),
+            words.officer_label(names, case.responsible_officer_id or case.officer_id),
+            words.officer_label(names, case.officer_id),
             words.format_when(case.created_at),
             words.format_when(case.updated_at),
         ]
@@ -89,7 +89,7 @@ def task_sheet(notebook: Any, tasks: Iterable[Task]) -> Sheet:
             words.format_when(task.due_at),
             words.task_status_label(task.status),
             words.format_duration(task.overdue_seconds) if task.status == "overdue" else "",
-            _officer(names, task.responsible_officer_id),
+            words.officer_label(names, task.responsible_officer_id),
         ]
         for task in tasks
     ]
@@ -120,7 +120,7 @@ def findings_sheet(notebook: Any, results: Iterable[ReviewResult]) -> Sheet:
                 [
                     result.case_id,
                     result.score,
-                    _officer(names, result.officer_id),
+                    words.officer_label(names, result.officer_id),
                     finding.id,
                     glossary.label("rule", finding.rule),
                     words.severity_label(finding.severity),
@@ -193,14 +193,6 @@ def report_sheets(notebook: Any, report: Report) -> list[Sheet]:
             )
         )
     return sheets
-
-
-def _officer(names: dict[str, str], officer_id: str) -> str:
-    """An officer as the tables show them: the name, with the officer id (警号) beside it."""
-    if not officer_id:
-        return ""
-    name = names.get(officer_id)
-    return f"{name}（{officer_id}）" if name and name != officer_id else officer_id
 
 
 def _cell_value(value: Any) -> Any:
