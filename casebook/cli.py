@@ -452,10 +452,24 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
 @click.argument("query")
 @click.option("--limit", default=50, show_default=True)
 @json_option
+@export_options
 @click.pass_context
-def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    as_json: bool,
+    csv_file: str | None,
+    xlsx_file: str | None,
+    force: bool,
+) -> None:
     """Find cases containing the text (any 1+ characters, Chinese included)."""
-    rows = open_notebook(ctx).search(query, limit=limit)
+    from casebook.export import case_sheet
+
+    notebook = open_notebook(ctx)
+    rows = notebook.search(query, limit=limit)
+    if export_tables(lambda: case_sheet(notebook, rows), csv_file, xlsx_file, force, as_json):
+        return
     if as_json:
         emit_json(rows)
         return

@@ -150,6 +150,11 @@ def test_the_case_list_exports_with_labels_and_names(run_cli, station, tmp_path)
     (rows,) = sheets.values()
     assert rows[0][:5] == ("Case number", "Type", "Status", "Title", "Responsible officer")
     assert {row[0]: row[4] for row in rows[1:]}[case_id] == "王芳（0002）"
+    found = tmp_path / "found.csv"
+    assert run_cli("search", "张三", "--csv", str(found)).code == 0
+    with Notebook.open(station, PASSPHRASE, load_plugins=False) as nb:
+        hits = [hit.id for hit in nb.search("张三")]
+    assert hits and [row[0] for row in read_csv(found)[1:]] == hits
     # --json stays codes.
     listed = run_cli("case", "list", "--json").json()
     assert {row["status"] for row in listed} <= {
