@@ -323,6 +323,7 @@ class Cases:
         officer_id = officer_id.strip()
         if note is not None and not isinstance(note, str):
             raise InvalidInputError(_("note: must be text"))
+        check_entry("note", note or "", None)  # the note becomes the handover entry's text
         if officer_id not in self.roster.officer_names():
             raise InvalidInputError(
                 _(

@@ -26,11 +26,13 @@ from casebook.queries import Queries
 from casebook.session import Session
 
 ENTRY_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+#: entry kinds only the core writes (status changes, handovers): nobody can add one by hand.
+CORE_ENTRY_KINDS = ("status", "handover")
 
 
 def check_entry(kind: Any, text: Any, data: Any) -> None:
     """Refuse an entry's kind, text or data that cannot be recorded (officers' and plugins')."""
-    if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind == "status":
+    if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind in CORE_ENTRY_KINDS:
         raise InvalidInputError(
             _("kind: must be a short lowercase name such as note, action or ledger")
         )

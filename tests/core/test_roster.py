@@ -94,6 +94,8 @@ def test_handovers_are_refused_when_they_make_no_sense(station):
         here.assign_case(case.id, "0001")
     with pytest.raises(NotFoundError):
         here.assign_case("0" * 32, "0002")
+    with pytest.raises(InvalidInputError, match="kind"):
+        here.add_entry(case.id, "handover", "假的移交记录")  # only the core writes handovers
     here.delete_case(case.id)
     with pytest.raises(InvalidInputError, match="deleted"):
         here.assign_case(case.id, "0002")
