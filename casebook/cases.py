@@ -22,6 +22,7 @@ from casebook.journal import Journal
 from casebook.models import Case, Entry, IssuedDocument, Problem
 from casebook.oplog import json_value, new_id
 from casebook.queries import Queries
+from casebook.roster import Roster
 from casebook.session import Session
 from casebook.tasks import Tasks, check_entry
 
@@ -67,6 +68,7 @@ class Cases:
         queries: Queries,
         catalog: Catalog,
         tasks: Tasks,
+        roster: Roster,
         notebook: Any,
     ) -> None:
         """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
@@ -75,6 +77,7 @@ class Cases:
         self.queries = queries
         self.catalog = catalog
         self.tasks = tasks
+        self.roster = roster
         self._notebook = notebook
 
     @property
@@ -374,6 +377,45 @@ class Cases:
                 raise InvalidInputError(describe(problems), problems)
         with self.session.transaction():
             self.journal.append("case.status", case_id, {"status": status, "reason": reason or ""})
+            self.tasks.plan(self.queries.get_case(case_id))
+        return self.tasks.saved(case_id)
+
+    def assign_case(self, case_id: str, officer_id: str, note: str | None = None) -> Case:
+        """Hand a case over to another officer of the station (谁接报谁负责, then the duty
+        leader reassigns). Recorded as a ``case.assign`` op with the previous officer and the
+        note; the case's timeline shows it as a handover entry.
+
+        :raises InvalidInputError: an officer not in the station roster (whose laptop has not
+            synced yet), the officer already responsible, a deleted case, a note not text.
+        """
+        existing = self.queries.get_case(case_id)
+        self.refuse_deleted(existing)
+        if not isinstance(officer_id, str) or not officer_id.strip():
+            raise InvalidInputError(_("officer: this field is required"))
+        officer_id = officer_id.strip()
+        if note is not None and not isinstance(note, str):
+            raise InvalidInputError(_("note: must be text"))
+        check_entry("note", note or "", None)  # the note becomes the handover entry's text
+        if officer_id not in self.roster.officer_names():
+            raise InvalidInputError(
+                _(
+                    "officer: {officer} is not in the station roster; an officer joins it when"
+                    " the officer's laptop has synced once"
+                ).format(officer=officer_id)
+            )
+        previous = existing.responsible_officer_id
+        if officer_id == previous:
+            raise InvalidInputError(
+                _("officer: {name} is already responsible for this case").format(
+                    name=self.roster.officer_name(officer_id)
+                )
+            )
+        with self.session.transaction():
+            self.journal.append(
+                "case.assign",
+                case_id,
+                {"officer_id": officer_id, "previous_officer_id": previous, "note": note or ""},
+            )
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
 

@@ -37,6 +37,15 @@ class Problem(_Plain):
 
 
 @dataclass
+class Officer(_Plain):
+    """An officer of the station roster, from the officer's ``officer.profile`` op."""
+
+    officer_id: str
+    name: str
+    unit: str
+
+
+@dataclass
 class Entry(_Plain):
     """A note, action, ledger line, callback outcome, finding... on a case's timeline.
 
@@ -95,7 +104,8 @@ class Attachment(_Plain):
 class Case(_Plain):
     """A case as the merge rules show it now.
 
-    ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
+    ``officer_id`` is the officer who created it (接报), ``responsible_officer_id`` the one
+    responsible now (the creator until a handover). ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
     hold concurrent values; ``flags`` notes such as an edit that raced a closing status.
     """
 
@@ -113,6 +123,8 @@ class Case(_Plain):
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     deleted: bool = False
+    #: the officer responsible now: ``officer_id`` (who created it) until a handover.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -127,6 +139,7 @@ class CaseSummary(_Plain):
     created_at: str
     updated_at: str
     conflicts: int = 0
+    responsible_officer_id: str = ""
 
 
 # --- tasks, alerts, review -------------------------------------------------------------
@@ -199,6 +212,8 @@ class Task(_Plain):
     case_title: str = ""
     outcome_schema: dict[str, Any] | None = None
     key: str = ""
+    #: the officer responsible for the task's case.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -232,6 +247,9 @@ class Finding(_Plain):
 
 @dataclass
 class ReviewResult(_Plain):
+    """A case's review. ``officer_id`` is the officer responsible for the case (who gets the
+    points), ``unit`` the case's unit."""
+
     case_id: str
     score: int
     findings: list[Finding]

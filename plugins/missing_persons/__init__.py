@@ -261,6 +261,7 @@ def build_daily(context: Any, start: datetime | None, end: datetime | None) -> R
         context.tasks(morning, case_type=rules.CASE_TYPE),
         context.alerts(rules.end_of_day(at)),
         at,
+        context.officer_names(),
     )
 
 

@@ -135,12 +135,16 @@ def daily(
     tasks: list[Any],
     alerts: list[Any],
     at: datetime,
+    officer_names: dict[str, str] | None = None,
 ) -> Report:
     """The case manager's daily summary (专管员每日汇总) of missing-person cases as of ``at``.
 
     :param tasks: pending tasks as of ``at`` (``context.tasks(at)``).
     :param alerts: alerts as of ``at`` (``context.alerts(at)``).
+    :param officer_names: the station roster (``context.officer_names()``), to show each
+        case's responsible officer by name.
     """
+    names = officer_names or {}
     day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = end_of_day(at)
     ours = [
@@ -183,6 +187,7 @@ def daily(
                 by_case[case.id]["due"],
                 by_case[case.id]["overdue"],
                 len([e for e in case.entries if e.kind == "ledger" and not e.deleted]),
+                responsible_officer(case, names),
             ]
         )
     summary = {
@@ -207,9 +212,17 @@ def daily(
             _("Tasks due today"),
             _("Tasks overdue"),
             _("Ledger entries"),
+            _("Responsible officer"),
         ],
         rows=rows,
     )
+
+
+def responsible_officer(case: Any, names: dict[str, str]) -> str:
+    """The officer responsible for a case (its creator until a handover), by roster name."""
+    officer_id = getattr(case, "responsible_officer_id", "") or case.officer_id
+    name = names.get(officer_id)
+    return f"{name}（{officer_id}）" if name and name != officer_id else officer_id
 
 
 def daily_moment(start: datetime | None, end: datetime | None) -> datetime:

@@ -373,6 +373,9 @@ def test_daily_summary_report_and_command(nb, cli):
     assert summary["alerts"] >= 1
     assert report.rows[0][0] == new.title  # urgent first
     assert {row[0] for row in report.rows} == {old.title, new.title}
+    assert report.columns[-1] == "Responsible officer"
+    officer = nb.officer
+    assert {row[-1] for row in report.rows} == {f"{officer['name']}（{officer['officer_id']}）"}
     nb.lock()
     via_report = cli("report", "daily", "--to", "2025-03-01", "--json")
     assert via_report["summary"]["unresolved"] == 2
