@@ -421,6 +421,23 @@ def review(ctx: click.Context, case_id: str | None, at: str | None, as_json: boo
             click.echo(
                 f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}"
             )
+    warnings = review_warnings(results)
+    for warning in warnings:
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
+
+
+def review_warnings(results: list[Any]) -> list[str]:
+    """Each warning of a review once, with the cases it concerns when not all of them."""
+    cases_by_warning: dict[str, list[str]] = {}
+    for result in results:
+        for warning in result.warnings:
+            cases_by_warning.setdefault(warning, []).append(result.case_id)
+    return [
+        warning
+        if len(cases) == len(results)
+        else warning + " " + _("(cases: {cases})").format(cases=", ".join(cases))
+        for warning, cases in cases_by_warning.items()
+    ]
 
 
 @cli.group()
@@ -543,13 +560,22 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json(found)
         return
+    trust_labels = {
+        "built-in": _("built-in"),
+        "package": _("package"),
+        "signed": _("signed"),
+        "unsigned": _("unsigned"),
+    }
     for info in found:
         state = (
             _("enabled")
             if info.enabled and not info.refused
             else (_("refused") if info.refused else _("disabled"))
         )
-        click.echo(f"{info.name:<20} {info.version:<8} {info.trust:<9} {state:<9} {info.publisher}")
+        trust = trust_labels.get(info.trust, info.trust)
+        click.echo(
+            f"{info.title} ({info.name})  {info.version}  {trust}  {state}  {info.publisher}"
+        )
         for error in info.errors:
             click.echo(f"    ! {error}")
         for refusal in info.refusals:
@@ -600,6 +626,12 @@ def plugins_disable(ctx: click.Context, name: str) -> None:
 def plugins_trust(ctx: click.Context, name: str, public_key: str) -> None:
     """Trust a publisher's Ed25519 public key (base64)."""
     open_notebook(ctx).trust_publisher(name, public_key)
+    click.echo(
+        _(
+            "Trusted publisher {name} (key {key}): plugins it signs under this name can be"
+            " installed."
+        ).format(name=name.strip(), key=public_key.strip())
+    )
 
 
 @plugins.command("keygen")

@@ -83,7 +83,11 @@ class PluginAdmin:
             for hook, elapsed in slow.get(plugin.name, {}).items():
                 plugin.slow_hooks[hook] = max(elapsed, plugin.slow_hooks.get(hook, 0))
             info = plugin.info()
-            info.errors = ([info.refused] if info.refused else []) + kept.get(plugin.name, [])
+            info.errors = (
+                ([info.refused] if info.refused else [])
+                + ([plugin.clash] if plugin.clash else [])
+                + kept.get(plugin.name, [])
+            )
             info.refusals = refusals.get(plugin.name, info.refusals)
             infos.append(info)
         return infos
@@ -179,8 +183,14 @@ class PluginAdmin:
             publisher, signed = verify_signature(source, self._trusted_publishers()), True
         else:
             publisher, signed = "", False
-        if name in self.host.plugins and not self.host.plugins[name].source.startswith("installed"):
-            raise PluginError(_("A plugin named {name} is already loaded.").format(name=name))
+        loaded = self.host.plugins.get(name)
+        if loaded is not None and not loaded.source.startswith("installed"):
+            raise PluginError(
+                _(
+                    "A plugin named {name} is already provided by {source}: rename the file"
+                    " (and its plugin's namespace) before installing it."
+                ).format(name=name, source=loaded.source)
+            )
         target = self.folder / "plugins" / source.name
         target.parent.mkdir(exist_ok=True)
         content = source.read_bytes()
