@@ -489,6 +489,8 @@ def report(ctx: click.Context, name: str | None, start, end, pdf_file, as_json: 
             click.echo("  " + " | ".join(built.columns))
             for row in built.rows:
                 click.echo("  " + " | ".join(str(v) for v in row))
+    for warning in built.warnings if not as_json else []:
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
 
 
 @cli.command()
@@ -603,6 +605,60 @@ def plugins_install(ctx: click.Context, file: str, allow_unsigned: bool) -> None
             name=info.name, version=info.version, trust=info.trust
         )
     )
+
+
+@plugins.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    default=".",
+    type=click.Path(file_okay=False),
+    help="Where to create the NAME folder (default: here).",
+)
+@click.option("--publisher", default="", help="The publisher named in the plugin's metadata.")
+@click.pass_context
+def plugins_new(ctx: click.Context, name: str, folder: str, publisher: str) -> None:
+    """Write a working review-rule plugin NAME/NAME.py and its test NAME/test_NAME.py."""
+    from casebook import scaffold
+
+    for path in scaffold.new_plugin(name, folder, publisher or name):
+        click.echo(str(path))
+
+
+@plugins.command("try")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@json_option
+@click.pass_context
+def plugins_try(ctx: click.Context, file: str, at: str | None, as_json: bool) -> None:
+    """Run FILE's review rules against the notebook, read-only: prints what they would find.
+
+    Nothing is installed or recorded; FILE need not be signed.
+    """
+    results = open_notebook(ctx).try_plugin(file, at)
+    found = [result for result in results if result.findings]
+    if as_json:
+        emit_json(results)
+    else:
+        for result in found:
+            click.echo(f"{result.case_id}  {result.score}")
+            for finding in result.findings:
+                click.echo(
+                    f"    [{finding.rule}/{finding.severity}] -{finding.points} {finding.message}"
+                )
+        click.echo(
+            _(
+                "{findings} findings in {cases} of {total} cases. Nothing was installed or"
+                " recorded."
+            ).format(
+                findings=sum(len(result.findings) for result in found),
+                cases=len(found),
+                total=len(results),
+            )
+        )
+    for warning in review_warnings(results):
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
 
 
 @plugins.command("enable")

@@ -216,9 +216,9 @@ def plugin_metadata(module: ModuleType) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def load_module_from_file(name: str, path: Path) -> ModuleType:
-    """Import an installed plugin file under ``casebook_installed.<name>``."""
-    module_name = f"casebook_installed.{name}"
+def load_module_from_file(name: str, path: Path, package: str = "casebook_installed") -> ModuleType:
+    """Import an installed plugin file under ``<package>.<name>``."""
+    module_name = f"{package}.{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise PluginError(_("Cannot load plugin file {path}.").format(path=path))

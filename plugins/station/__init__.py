@@ -14,7 +14,12 @@ from pathlib import Path
 from casebook import SettingSpec, hookimpl
 from casebook.i18n import gettext_for
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    "title": {"zh_CN": "派出所信息", "en": "Station"},
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
