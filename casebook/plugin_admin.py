@@ -17,7 +17,7 @@ from casebook.errors import InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
 from casebook.keys import b64d
 from casebook.models import PanelSpec, PluginInfo, ReviewResult
-from casebook.plugin_host import PluginHost, load_module_from_file, verify_signature
+from casebook.plugin_host import PluginHost, verify_signature
 from casebook.session import Session
 
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -253,21 +253,12 @@ class PluginAdmin:
             ],
             self._trusted_publishers(),
         )
-        trial.plugins.pop(name, None)
-        trial._add_from(
-            name,
-            _("the file {file} (on trial)").format(file=source.name),
-            False,
-            lambda: load_module_from_file(name, source, "casebook_trial"),
-            set(),
-            "",
-            "unsigned",
+        tried = trial.load_trial(
+            name, source, _("the file {file} (on trial)").format(file=source.name)
         )
-        if trial.plugins[name].refused:
+        if tried.refused:
             raise PluginError(
-                _("Plugin {name} refused: {reason}").format(
-                    name=name, reason=trial.plugins[name].refused
-                )
+                _("Plugin {name} refused: {reason}").format(name=name, reason=tried.refused)
             )
         kept = self.host
         self.host = trial
@@ -277,16 +268,16 @@ class PluginAdmin:
         finally:
             self.host = kept
             self._on_change()
-        own_warnings = [w for w in dict.fromkeys(problems)]
-        tried = []
+        own_warnings = list(dict.fromkeys(problems))
+        reviewed = []
         for result in results:
             findings = [f for f in result.findings if f.plugin == name]
             warnings = [w for w in result.warnings if name in w] + own_warnings
             result.findings = findings
             result.score = max(0, 100 - sum(f.points for f in findings if not f.rectified))
             result.warnings = list(dict.fromkeys(warnings))
-            tried.append(result)
-        return tried
+            reviewed.append(result)
+        return reviewed
 
     @staticmethod
     def _plugin_file(path: str | os.PathLike) -> Path:

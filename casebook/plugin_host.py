@@ -483,6 +483,21 @@ class PluginHost:
             self._impls.clear()
             self.pm.unregister(plugin.module)
 
+    def load_trial(self, name: str, path: Path, source: str) -> LoadedPlugin:
+        """Load a plugin file for a dry run (``plugins try``): unsigned, under
+        ``casebook_trial.<name>``, replacing any plugin of that name in this host."""
+        self.plugins.pop(name, None)
+        self._add_from(
+            name,
+            source,
+            False,
+            lambda: load_module_from_file(name, path, "casebook_trial"),
+            set(),
+            "",
+            "unsigned",
+        )
+        return self.plugins[name]
+
     def register_module(self, name: str, module: ModuleType, source: str = "test") -> None:
         """Register a module directly (used by tests and embedding applications)."""
         self._add_from(name, source, False, lambda: module, set(), "", "unsigned")

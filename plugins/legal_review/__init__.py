@@ -207,7 +207,9 @@ def review_report(results: list[Any], weights: dict[str, float]) -> Report:
         rows=[standing.row() for standing in officers],
         charts=[{"title": _("Points by officer"), "x": 0, "y": [5]}],
         # A rule that failed or was refused leaves the figures incomplete: say so.
-        warnings=list(dict.fromkeys(w for result in results for w in result.warnings)),
+        warnings=list(
+            dict.fromkeys(w for result in results for w in getattr(result, "warnings", ()))
+        ),
     )
 
 
