@@ -21,6 +21,7 @@ from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.models import Case, Entry, IssuedDocument, Problem
 from casebook.oplog import json_value, new_id
+from casebook.plugin_host import FAILED_CHECK
 from casebook.queries import Queries
 from casebook.roster import Roster
 from casebook.session import Session
@@ -129,12 +130,34 @@ class Cases:
         return problems
 
     def _plugin_problems(self, draft: Case) -> list[Problem]:
-        return [
+        """The plugins' ``validate_case`` problems; a check that failed is a problem too
+        unless the station lets such saves through (``casebook.failed_check``)."""
+        failures: list[tuple[str, BaseException]] = []
+        problems = [
             problem
             for _plugin, problem in self.host.collect(
-                "validate_case", Problem, context=self._notebook.plugin_context, case=draft
+                "validate_case",
+                Problem,
+                failures=failures,
+                context=self._notebook.plugin_context,
+                case=draft,
             )
         ]
+        if failures and self._notebook.setting(FAILED_CHECK) != "allow":
+            # Fail closed: a check that could not run did not pass.
+            for plugin in dict.fromkeys(plugin for plugin, _error in failures):
+                problems.append(
+                    Problem(
+                        "",
+                        _(
+                            "The plugin {plugin} could not check this case (its check failed),"
+                            " so the save is refused. See 'casebook plugins list'; the station"
+                            " setting {setting} decides whether such saves go through."
+                        ).format(plugin=plugin, setting=FAILED_CHECK),
+                        "check_failed",
+                    )
+                )
+        return problems
 
     def _draft_case(
         self,

@@ -600,6 +600,23 @@ def review(
             click.echo(
                 f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}"
             )
+    warnings = review_warnings(results)
+    for warning in warnings:
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
+
+
+def review_warnings(results: list[Any]) -> list[str]:
+    """Each warning of a review once, with the cases it concerns when not all of them."""
+    cases_by_warning: dict[str, list[str]] = {}
+    for result in results:
+        for warning in result.warnings:
+            cases_by_warning.setdefault(warning, []).append(result.case_id)
+    return [
+        warning
+        if len(cases) == len(results)
+        else warning + " " + _("(cases: {cases})").format(cases=", ".join(cases))
+        for warning, cases in cases_by_warning.items()
+    ]
 
 
 @cli.group()
@@ -672,6 +689,8 @@ def report(
             click.echo("  " + " | ".join(built.columns))
             for row in built.rows:
                 click.echo("  " + " | ".join(str(v) for v in row))
+    for warning in built.warnings if not as_json else []:
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
 
 
 @cli.command()
@@ -743,13 +762,22 @@ def plugins_list(ctx: click.Context, as_json: bool) -> None:
     if as_json:
         emit_json(found)
         return
+    trust_labels = {
+        "built-in": _("built-in"),
+        "package": _("package"),
+        "signed": _("signed"),
+        "unsigned": _("unsigned"),
+    }
     for info in found:
         state = (
             _("enabled")
             if info.enabled and not info.refused
             else (_("refused") if info.refused else _("disabled"))
         )
-        click.echo(f"{info.name:<20} {info.version:<8} {info.trust:<9} {state:<9} {info.publisher}")
+        trust = trust_labels.get(info.trust, info.trust)
+        click.echo(
+            f"{info.title} ({info.name})  {info.version}  {trust}  {state}  {info.publisher}"
+        )
         for error in info.errors:
             click.echo(f"    ! {error}")
         for refusal in info.refusals:
@@ -779,6 +807,60 @@ def plugins_install(ctx: click.Context, file: str, allow_unsigned: bool) -> None
     )
 
 
+@plugins.command("new")
+@click.argument("name")
+@click.option(
+    "--dir",
+    "folder",
+    default=".",
+    type=click.Path(file_okay=False),
+    help="Where to create the NAME folder (default: here).",
+)
+@click.option("--publisher", default="", help="The publisher named in the plugin's metadata.")
+@click.pass_context
+def plugins_new(ctx: click.Context, name: str, folder: str, publisher: str) -> None:
+    """Write a working review-rule plugin NAME/NAME.py and its test NAME/test_NAME.py."""
+    from casebook import scaffold
+
+    for path in scaffold.new_plugin(name, folder, publisher or name):
+        click.echo(str(path))
+
+
+@plugins.command("try")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@json_option
+@click.pass_context
+def plugins_try(ctx: click.Context, file: str, at: str | None, as_json: bool) -> None:
+    """Run FILE's review rules against the notebook, read-only: prints what they would find.
+
+    Nothing is installed or recorded; FILE need not be signed.
+    """
+    results = open_notebook(ctx).try_plugin(file, at)
+    found = [result for result in results if result.findings]
+    if as_json:
+        emit_json(results)
+    else:
+        for result in found:
+            click.echo(f"{result.case_id}  {result.score}")
+            for finding in result.findings:
+                click.echo(
+                    f"    [{finding.rule}/{finding.severity}] -{finding.points} {finding.message}"
+                )
+        click.echo(
+            _(
+                "{findings} findings in {cases} of {total} cases. Nothing was installed or"
+                " recorded."
+            ).format(
+                findings=sum(len(result.findings) for result in found),
+                cases=len(found),
+                total=len(results),
+            )
+        )
+    for warning in review_warnings(results):
+        click.echo(_("Warning: {warning}").format(warning=warning), err=True)
+
+
 @plugins.command("enable")
 @click.argument("name")
 @click.pass_context
@@ -800,6 +882,12 @@ def plugins_disable(ctx: click.Context, name: str) -> None:
 def plugins_trust(ctx: click.Context, name: str, public_key: str) -> None:
     """Trust a publisher's Ed25519 public key (base64)."""
     open_notebook(ctx).trust_publisher(name, public_key)
+    click.echo(
+        _(
+            "Trusted publisher {name} (key {key}): plugins it signs under this name can be"
+            " installed."
+        ).format(name=name.strip(), key=public_key.strip())
+    )
 
 
 @plugins.command("keygen")

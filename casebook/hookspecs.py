@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from casebook.models import (
         Alert,
         Case,
+        CaseField,
         DocumentSpec,
         EntrySpec,
         Finding,
@@ -63,6 +64,20 @@ def register_case_types(context: PluginContext) -> list[dict[str, Any]]:
 
     :param context: the read-only plugin context.
     :returns: a list of schemas; all results are collected.
+    """
+
+
+@hookspec
+def register_case_fields(context: PluginContext) -> list[CaseField]:
+    """Fields this plugin adds to existing case types (another plugin's or the built-in
+    ``incident``), without copying their schemas.
+
+    The host merges each field into the type's schema: it is validated, searched, shown in
+    the generated form and on printed documents. A field whose name the type already has, or
+    that two plugins add, is refused (both plugins are named).
+
+    :param context: the read-only plugin context.
+    :returns: a list of :class:`~casebook.models.CaseField`; all results are collected.
     """
 
 

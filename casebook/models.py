@@ -68,6 +68,29 @@ class Entry(_Plain):
 
 
 @dataclass
+class CaseField:
+    """A field a plugin adds to an existing case type (returned by ``register_case_fields``).
+
+    The host adds ``schema`` under ``name`` to the type's JSON Schema, so the field is
+    validated, searched, shown in the generated form and printed like the type's own.
+
+    :param case_type: the type to extend (``"incident"``).
+    :param name: the field's name; unique in the type: a name the type has, or that two
+        plugins add, is refused with a message naming both.
+    :param schema: the field's JSON Schema (``{"type": "integer", "minimum": 0}``).
+    :param labels: the field's label per language (``{"zh_CN": "被盗金额", "en": "Stolen value"}``).
+    :param required: the field must be filled in new and changed cases.
+    """
+
+    case_type: str
+    name: str
+    schema: dict[str, Any]
+    labels: dict[str, str] = field(default_factory=dict)
+    required: bool = False
+    plugin: str = ""
+
+
+@dataclass
 class ConflictValue(_Plain):
     value: Any
     author: str
@@ -248,13 +271,16 @@ class Finding(_Plain):
 @dataclass
 class ReviewResult(_Plain):
     """A case's review. ``officer_id`` is the officer responsible for the case (who gets the
-    points), ``unit`` the case's unit."""
+    points), ``unit`` the case's unit. ``warnings`` say which rules could not judge it (a rule
+    that failed, a finding the host refused, a plugin refused at load): a score is only as
+    complete as the rules that ran. Warnings are shown, never recorded as findings."""
 
     case_id: str
     score: int
     findings: list[Finding]
     officer_id: str = ""
     unit: str = ""
+    warnings: list[str] = field(default_factory=list)
 
 
 # --- reports, documents, settings, plugins ----------------------------------------------
@@ -276,6 +302,9 @@ class Report(_Plain):
     charts: list[dict[str, Any]] = field(default_factory=list)
     #: display names of the summary keys in the user's language (PDF, GUI).
     labels: dict[str, str] = field(default_factory=dict)
+    #: what makes the figures incomplete (a review rule that failed or was refused), shown
+    #: with the report in the CLI, the GUI and the PDF.
+    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -374,6 +403,9 @@ class PluginInfo(_Plain):
     refusals: list[str] = field(default_factory=list)
     #: hooks over their time budget: ``{"hook", "ms" (the longest call), "budget_ms"}``.
     slow_hooks: list[dict[str, Any]] = field(default_factory=list)
+    #: the plugin's declared title in the user's language (``casebook_plugin["title"]``),
+    #: else its name.
+    title: str = ""
 
 
 @dataclass

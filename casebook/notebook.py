@@ -262,6 +262,7 @@ class Notebook:
     disable_plugin = _Part("_plugin_admin", PluginAdmin)
     trust_publisher = _Part("_plugin_admin", PluginAdmin)
     install_plugin = _Part("_plugin_admin", PluginAdmin)
+    try_plugin = _Part("_plugin_admin", PluginAdmin)
     gui_panels = _Part("_plugin_admin", PluginAdmin)
     # cases and entries
     validate_fields = _Part("_cases", Cases)

@@ -230,6 +230,8 @@ def report_pdf(
     flowables: list[Any] = [paragraph(report.title, "title")]
     if subtitle:
         flowables.append(paragraph(subtitle, "center"))
+    # What makes the figures incomplete comes before them, never after.
+    flowables.extend(paragraph("⚠ " + warning, "small") for warning in report.warnings)
     flowables.append(Spacer(1, 4 * mm))
     summary_rows = [
         (label(name, labels), value)

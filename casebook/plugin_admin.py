@@ -16,7 +16,7 @@ from casebook import clock
 from casebook.errors import InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
 from casebook.keys import b64d
-from casebook.models import PanelSpec, PluginInfo
+from casebook.models import PanelSpec, PluginInfo, ReviewResult
 from casebook.plugin_host import PluginHost, verify_signature
 from casebook.session import Session
 
@@ -83,7 +83,11 @@ class PluginAdmin:
             for hook, elapsed in slow.get(plugin.name, {}).items():
                 plugin.slow_hooks[hook] = max(elapsed, plugin.slow_hooks.get(hook, 0))
             info = plugin.info()
-            info.errors = ([info.refused] if info.refused else []) + kept.get(plugin.name, [])
+            info.errors = (
+                ([info.refused] if info.refused else [])
+                + ([plugin.clash] if plugin.clash else [])
+                + kept.get(plugin.name, [])
+            )
             info.refusals = refusals.get(plugin.name, info.refusals)
             infos.append(info)
         return infos
@@ -164,23 +168,21 @@ class PluginAdmin:
         :raises PluginError: unsigned (without ``allow_unsigned``), untrusted, tampered, or
             refused when loaded; nothing is installed then.
         """
-        source = Path(path)
-        if not source.is_file() or source.suffix != ".py":
-            raise PluginError(_("A plugin is a .py file: {path}").format(path=source))
+        source = self._plugin_file(path)
         name = source.stem
-        if not PLUGIN_NAME.match(name):
-            raise PluginError(
-                _("Plugin file names use lowercase letters, digits and '_': {name}").format(
-                    name=name
-                )
-            )
         signature = source.with_name(source.name + ".sig")
         if signature.exists() or not allow_unsigned:
             publisher, signed = verify_signature(source, self._trusted_publishers()), True
         else:
             publisher, signed = "", False
-        if name in self.host.plugins and not self.host.plugins[name].source.startswith("installed"):
-            raise PluginError(_("A plugin named {name} is already loaded.").format(name=name))
+        loaded = self.host.plugins.get(name)
+        if loaded is not None and not loaded.source.startswith("installed"):
+            raise PluginError(
+                _(
+                    "A plugin named {name} is already provided by {source}: rename the file"
+                    " (and its plugin's namespace) before installing it."
+                ).format(name=name, source=loaded.source)
+            )
         target = self.folder / "plugins" / source.name
         target.parent.mkdir(exist_ok=True)
         content = source.read_bytes()
@@ -204,6 +206,91 @@ class PluginAdmin:
                 _("Plugin {name} refused: {reason}").format(name=name, reason=info.refused)
             )
         return info.info()
+
+    def try_plugin(self, path: str | os.PathLike, at: Any = None) -> list[ReviewResult]:
+        """Run a plugin file's review rules against this notebook, read-only: nothing is
+        installed, recorded or kept (not even the plugin's errors, which come back as
+        warnings). The file need not be signed.
+
+        The notebook's own plugins run alongside it (another plugin's case types or fields
+        may be what its rules read); an installed plugin of the same name is replaced by the
+        file for the trial.
+
+        :returns: the review of every case, with only the tried plugin's findings and
+            warnings.
+        :raises PluginError: not a plugin file, or the host refuses it.
+        """
+        source = self._plugin_file(path)
+        name = source.stem
+        loaded = self.host.plugins.get(name)
+        if loaded is not None and not loaded.source.startswith("installed"):
+            raise PluginError(
+                _(
+                    "A plugin named {name} is already provided by {source}: rename the file"
+                    " (and its plugin's namespace) before trying it."
+                ).format(name=name, source=loaded.source)
+            )
+        problems: list[str] = []
+
+        def keep_error(plugin: str, message: str) -> None:
+            if plugin == name:
+                problems.append(message)
+
+        def keep_notice(plugin: str, kind: str, subject: str, message: str) -> None:
+            if plugin == name and kind == "refusal":
+                problems.append(_("refused result: {refusal}").format(refusal=message))
+
+        rows = self.session.query(
+            "SELECT name, enabled, path, sha256, signed, publisher FROM plugin_state"
+        )
+        trial = PluginHost(keep_error, keep_notice)
+        trial.load(
+            {r[0] for r in rows if not r[1]} | {name},
+            [
+                {"name": r[0], "path": r[2], "sha256": r[3], "signed": r[4], "publisher": r[5]}
+                for r in rows
+                if r[2] and r[0] != name
+            ],
+            self._trusted_publishers(),
+        )
+        tried = trial.load_trial(
+            name, source, _("the file {file} (on trial)").format(file=source.name)
+        )
+        if tried.refused:
+            raise PluginError(
+                _("Plugin {name} refused: {reason}").format(name=name, reason=tried.refused)
+            )
+        kept = self.host
+        self.host = trial
+        try:
+            self._on_change()
+            results = self._notebook.review(at=at, record=False)
+        finally:
+            self.host = kept
+            self._on_change()
+        own_warnings = list(dict.fromkeys(problems))
+        reviewed = []
+        for result in results:
+            findings = [f for f in result.findings if f.plugin == name]
+            warnings = [w for w in result.warnings if name in w] + own_warnings
+            result.findings = findings
+            result.score = max(0, 100 - sum(f.points for f in findings if not f.rectified))
+            result.warnings = list(dict.fromkeys(warnings))
+            reviewed.append(result)
+        return reviewed
+
+    @staticmethod
+    def _plugin_file(path: str | os.PathLike) -> Path:
+        source = Path(path)
+        if not source.is_file() or source.suffix != ".py":
+            raise PluginError(_("A plugin is a .py file: {path}").format(path=source))
+        if not PLUGIN_NAME.match(source.stem):
+            raise PluginError(
+                _("Plugin file names use lowercase letters, digits and '_': {name}").format(
+                    name=source.stem
+                )
+            )
+        return source
 
     def gui_panels(self) -> list[PanelSpec]:
         panels = []

@@ -45,7 +45,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from casebook import clock, hookspecs
 from casebook.errors import PluginError, PluginPermissionError
-from casebook.i18n import _
+from casebook.i18n import _, language
 from casebook.models import MAX_FINDING_POINTS, SEVERITIES, PluginInfo
 
 #: 2: hooks receive ``context`` (a read-only plugin context) instead of ``notebook``, and
@@ -67,6 +67,13 @@ PER_CASE_HOOKS = frozenset(
     }
 )
 HOOK_BUDGET_MS = {name: 200 if name in PER_CASE_HOOKS else 1000 for name in hookspecs.HOOK_NAMES}
+#: What happens to a save when a plugin's ``validate_case`` fails (raises, or returns
+#: something other than problems): ``refuse`` (the default: fail closed, naming the plugin)
+#: or ``allow`` (the save goes through; the failure is still listed under the plugin).
+FAILED_CHECK = "casebook.failed_check"
+FAILED_CHECK_CHOICES = ("refuse", "allow")
+
+
 RULE_ID = re.compile(r"^[a-z][a-z0-9_]{0,63}(\.[a-z][a-z0-9_]{0,63})?$")
 KEEP_REFUSALS = 20
 
@@ -174,6 +181,14 @@ class LoadedPlugin:
     refusals: dict[str, str] = field(default_factory=dict)
     #: hook -> the longest call over its budget (ms).
     slow_hooks: dict[str, float] = field(default_factory=dict)
+    #: an installed file of the same name that was not loaded because of this plugin.
+    clash: str = ""
+    #: the declared title: language -> title (``casebook_plugin["title"]``).
+    titles: dict[str, str] = field(default_factory=dict)
+
+    def title(self) -> str:
+        """The declared title in the user's language, else in English, else the name."""
+        return self.titles.get(language()) or self.titles.get("en") or self.name
 
     def info(self) -> PluginInfo:
         return PluginInfo(
@@ -192,6 +207,7 @@ class LoadedPlugin:
                 {"hook": hook, "ms": round(ms), "budget_ms": HOOK_BUDGET_MS.get(hook, 0)}
                 for hook, ms in sorted(self.slow_hooks.items())
             ],
+            title=self.title(),
         )
 
 
@@ -200,9 +216,9 @@ def plugin_metadata(module: ModuleType) -> dict[str, Any]:
     return meta if isinstance(meta, dict) else {}
 
 
-def load_module_from_file(name: str, path: Path) -> ModuleType:
-    """Import an installed plugin file under ``casebook_installed.<name>``."""
-    module_name = f"casebook_installed.{name}"
+def load_module_from_file(name: str, path: Path, package: str = "casebook_installed") -> ModuleType:
+    """Import an installed plugin file under ``<package>.<name>``."""
+    module_name = f"{package}.{name}"
     spec = importlib.util.spec_from_file_location(module_name, path)
     if spec is None or spec.loader is None:
         raise PluginError(_("Cannot load plugin file {path}.").format(path=path))
@@ -218,11 +234,27 @@ def load_module_from_file(name: str, path: Path) -> ModuleType:
     return module
 
 
+def plugin_titles(meta: dict[str, Any]) -> dict[str, str]:
+    """``casebook_plugin["title"]``: ``{"zh_CN": ..., "en": ...}``, or one title for all."""
+    title = meta.get("title")
+    if isinstance(title, str) and title.strip():
+        return {"en": title.strip()}
+    if isinstance(title, dict):
+        return {
+            str(lang): value.strip()
+            for lang, value in title.items()
+            if isinstance(value, str) and value.strip()
+        }
+    return {}
+
+
 def verify_signature(path: Path, trusted: dict[str, str]) -> str:
     """Check ``path`` against ``path.sig`` and the trusted publishers.
 
     The signature file is JSON: ``{"publisher", "public_key", "signature"}`` (base64), the
-    signature being Ed25519 over the plugin file's bytes.
+    signature being Ed25519 over the plugin file's bytes. The publisher it names must be the
+    name under which this notebook trusts the key: a key trusted as one publisher does not
+    sign in another's name.
 
     :param trusted: public key (base64) -> publisher name.
     :returns: the publisher's name.
@@ -258,6 +290,14 @@ def verify_signature(path: Path, trusted: dict[str, str]) -> str:
         raise PluginError(
             _("The signature of plugin {file} does not match its contents.").format(file=path.name)
         ) from error
+    claimed = str(signature.get("publisher") or "")
+    if claimed != trusted[public_key_b64]:
+        raise PluginError(
+            _(
+                "Plugin {file} is signed as publisher {claimed}, but this notebook trusts its"
+                " key as {trusted}: sign it with --publisher {trusted}."
+            ).format(file=path.name, claimed=claimed or "-", trusted=trusted[public_key_b64])
+        )
     return trusted[public_key_b64]
 
 
@@ -315,6 +355,18 @@ class PluginHost:
         self, record: dict[str, Any], disabled: set[str], trusted: dict[str, str]
     ) -> None:
         name, path = record["name"], Path(record["path"])
+        package = self.plugins.get(name)
+        if package is not None:
+            # A package (entry point) of the same name was found first: it stays, and the
+            # file is not loaded. Both are named so that someone can rename or remove one.
+            message = _(
+                "The installed file {file} is not loaded: the plugin {name} is already"
+                " provided by {source}. Rename the file's plugin, or disable and remove one"
+                " of them."
+            ).format(file=path.name, name=name, source=package.source)
+            package.clash = message
+            log.warning("plugin %s: an installed file has the name of a package", name)
+            return
 
         def load() -> ModuleType:
             if not path.exists():
@@ -367,6 +419,7 @@ class PluginHost:
         plugin.version = str(meta.get("version") or getattr(module, "__version__", "?"))
         plugin.publisher = str(meta.get("publisher") or publisher or "")
         plugin.api_versions = [int(v) for v in meta.get("api", []) if isinstance(v, int)]
+        plugin.titles = plugin_titles(meta)
         asking = self._hooks_asking_for_notebook(module)
         if API_VERSION not in plugin.api_versions:
             reason = _(
@@ -430,16 +483,39 @@ class PluginHost:
             self._impls.clear()
             self.pm.unregister(plugin.module)
 
+    def load_trial(self, name: str, path: Path, source: str) -> LoadedPlugin:
+        """Load a plugin file for a dry run (``plugins try``): unsigned, under
+        ``casebook_trial.<name>``, replacing any plugin of that name in this host."""
+        self.plugins.pop(name, None)
+        self._add_from(
+            name,
+            source,
+            False,
+            lambda: load_module_from_file(name, path, "casebook_trial"),
+            set(),
+            "",
+            "unsigned",
+        )
+        return self.plugins[name]
+
     def register_module(self, name: str, module: ModuleType, source: str = "test") -> None:
         """Register a module directly (used by tests and embedding applications)."""
         self._add_from(name, source, False, lambda: module, set(), "", "unsigned")
 
     # -- calling ------------------------------------------------------------------------
 
-    def call(self, hook_name: str, **kwargs: Any) -> list[tuple[str, Any]]:
+    def call(
+        self,
+        hook_name: str,
+        *,
+        failures: list[tuple[str, BaseException]] | None = None,
+        **kwargs: Any,
+    ) -> list[tuple[str, Any]]:
         """Call every implementation of a hook, each in its own guard.
 
         Implementations receive only the arguments they name (so specs can grow).
+        :param failures: also told of each implementation that raised, as (plugin, error),
+            for a caller that must not go on as if it had answered (a check that failed).
         :returns: (plugin name, result) for each implementation that returned normally.
         """
         impls = self._impls.get(hook_name)
@@ -456,6 +532,8 @@ class PluginHost:
                 )
             except Exception as error:  # the guard: report, go on with the others
                 self.report_error(name, hook_name, error)
+                if failures is not None:
+                    failures.append((name, error))
                 continue
             results.append((name, result))
         return results
@@ -588,26 +666,34 @@ class PluginHost:
         return False
 
     def collect(
-        self, hook_name: str, expected: type | tuple[type, ...] | None = None, **kwargs: Any
+        self,
+        hook_name: str,
+        expected: type | tuple[type, ...] | None = None,
+        *,
+        failures: list[tuple[str, BaseException]] | None = None,
+        **kwargs: Any,
     ) -> list[tuple[str, Any]]:
         """Call a ``register_*``-style hook and flatten the lists: (plugin, item) pairs.
 
         Items of the wrong type are reported as that plugin's error and dropped.
+        :param failures: as :meth:`call`; a result of the wrong type counts as a failure.
         """
         items: list[tuple[str, Any]] = []
-        for name, result in self.call(hook_name, **kwargs):
+        for name, result in self.call(hook_name, failures=failures, **kwargs):
             if result is None:
                 continue
             if not isinstance(result, list | tuple):
-                self.report_error(
-                    name, hook_name, TypeError(f"returned {type(result).__name__}, expected a list")
-                )
+                error = TypeError(f"returned {type(result).__name__}, expected a list")
+                self.report_error(name, hook_name, error)
+                if failures is not None:
+                    failures.append((name, error))
                 continue
             for item in result:
                 if expected is not None and not isinstance(item, expected):
-                    self.report_error(
-                        name, hook_name, TypeError(f"returned a {type(item).__name__} item")
-                    )
+                    error = TypeError(f"returned a {type(item).__name__} item")
+                    self.report_error(name, hook_name, error)
+                    if failures is not None:
+                        failures.append((name, error))
                     continue
                 items.append((name, item))
         return items

@@ -71,19 +71,29 @@ class Review:
             r[0]: r[1] for r in self.session.query("SELECT finding_id, note FROM rectifications")
         }
         stored = {r[0]: r[1] for r in self.session.query("SELECT case_id, result FROM reviews")}
+        not_loaded = self.plugins_not_loaded()
         results = []
         with self.session.transaction() if record else contextlib.nullcontext():
             for case in cases:
                 findings: list[Finding] = []
                 seen: dict[str, int] = {}
+                failures: list[tuple[str, BaseException]] = []
+                warnings = list(not_loaded)
                 for plugin, finding in self.host.collect(
                     "review_case",
                     Finding,
+                    failures=failures,
                     context=self._notebook.plugin_context,
                     case=case,
                     at=moment,
                 ):
                     if not self.host.check_finding(plugin, finding):
+                        warnings.append(
+                            _(
+                                "A finding of plugin {plugin} was refused ({rule}): see"
+                                " 'casebook plugins list'."
+                            ).format(plugin=plugin, rule=finding.rule)
+                        )
                         continue
                     key = f"{plugin}|{finding.rule}"
                     seen[key] = seen.get(key, 0) + 1
@@ -95,12 +105,20 @@ class Review:
                 score = max(
                     0, 100 - sum(max(0, int(f.points)) for f in findings if not f.rectified)
                 )
+                for plugin in dict.fromkeys(plugin for plugin, _error in failures):
+                    warnings.append(
+                        _(
+                            "The review rules of plugin {plugin} failed on this case: its"
+                            " findings are missing (see 'casebook plugins list')."
+                        ).format(plugin=plugin)
+                    )
                 result = ReviewResult(
                     case_id=case.id,
                     score=score,
                     findings=findings,
                     officer_id=case.responsible_officer_id,
                     unit=case.unit,
+                    warnings=list(dict.fromkeys(warnings)),
                 )
                 payload = {
                     "score": score,
@@ -113,6 +131,17 @@ class Review:
                     self.journal.append("review.record", case.id, payload)
                 results.append(result)
         return results
+
+    def plugins_not_loaded(self) -> list[str]:
+        """A warning for each enabled plugin the host refused (a tampered or incompatible
+        file): whatever rules it has did not run."""
+        return [
+            _("Plugin {plugin} was refused, so its rules did not run: {reason}").format(
+                plugin=plugin.name, reason=plugin.refused
+            )
+            for plugin in sorted(self.host.plugins.values(), key=lambda p: p.name)
+            if plugin.enabled and plugin.refused
+        ]
 
     def recorded_reviews(self) -> list[ReviewResult]:
         """The last recorded review of every case (no plugin is called)."""

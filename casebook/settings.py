@@ -13,6 +13,7 @@ from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.models import SettingSpec
 from casebook.oplog import canonical_json, json_value
+from casebook.plugin_host import FAILED_CHECK, FAILED_CHECK_CHOICES
 from casebook.queries import Queries
 from casebook.session import Session
 from casebook.tasks import Tasks
@@ -82,6 +83,24 @@ def setting_problem(spec: SettingSpec, value: Any) -> str | None:
     return _("{field}: invalid value").format(field=spec.key) + f" ({error.message})"
 
 
+def host_setting_specs() -> list[SettingSpec]:
+    """The station settings of Casebook itself (plugins declare theirs with
+    ``register_settings``, in their own namespace)."""
+    return [
+        SettingSpec(
+            key=FAILED_CHECK,
+            title=_("When a plugin's check of a case fails"),
+            default="refuse",
+            schema={"enum": list(FAILED_CHECK_CHOICES)},
+            description=_(
+                "refuse: the save is refused, naming the plugin (the default); allow: the"
+                " save goes through and the failure is listed under the plugin."
+            ),
+            plugin="casebook",
+        )
+    ]
+
+
 class Settings:
     """Station settings (``config.set`` ops) and laptop preferences (not synced)."""
 
@@ -110,7 +129,7 @@ class Settings:
 
     def setting_specs(self) -> list[SettingSpec]:
         if self._setting_specs is None:
-            specs = {}
+            specs = {spec.key: spec for spec in host_setting_specs()}
             for plugin, spec in self.host.collect(
                 "register_settings", SettingSpec, context=self._notebook.plugin_context
             ):

@@ -26,7 +26,12 @@ from casebook.i18n import N_, gettext_for
 from . import reports, rules
 from .receipt import receipt_issued, render_receipt
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    "title": {"zh_CN": "回访", "en": "Callbacks"},
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 

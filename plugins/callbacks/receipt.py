@@ -81,7 +81,25 @@ def receipt_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
         (_("Matter reported"), matter),
         (_("Receiving officer"), officer.get("name", case.officer_id)),
         (_("Receiving unit"), case.unit or officer.get("unit", "")),
+        *added_field_rows(context, case),
     ]
+
+
+def added_field_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
+    """The fields other plugins added to the case's type (``x-added-fields``), labelled in
+    the user's language, for those the case has."""
+    schema = context.case_types().get(case.type) or {}
+    labels = schema.get("x-labels") or {}
+    rows = []
+    for name in schema.get("x-added-fields") or {}:
+        value = case.fields.get(name)
+        if value in (None, "", [], {}):
+            continue
+        label = (labels.get(language()) or {}).get(name) or (labels.get("en") or {}).get(name)
+        rows.append(
+            (label or name, ", ".join(map(str, value)) if isinstance(value, list) else value)
+        )
+    return rows
 
 
 def render_receipt(context: Any, case: Any, path: str | Path) -> Path:

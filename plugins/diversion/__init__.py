@@ -15,7 +15,12 @@ from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    "title": {"zh_CN": "警情分流", "en": "Incident diversion"},
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 

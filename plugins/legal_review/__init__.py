@@ -19,6 +19,7 @@ from . import points, rules
 
 casebook_plugin = {
     "version": "1.0.0",
+    "title": {"zh_CN": "执法监督与积分", "en": "Legal review and points"},
     "publisher": "Casebook",
     "api": [2],
     # Bare rule ids from before rule ids were namespaced: stored findings keep their ids.
@@ -205,6 +206,10 @@ def review_report(results: list[Any], weights: dict[str, float]) -> Report:
         ],
         rows=[standing.row() for standing in officers],
         charts=[{"title": _("Points by officer"), "x": 0, "y": [5]}],
+        # A rule that failed or was refused leaves the figures incomplete: say so.
+        warnings=list(
+            dict.fromkeys(w for result in results for w in getattr(result, "warnings", ()))
+        ),
     )
 
 

@@ -33,6 +33,7 @@ from .notice import render_notice
 
 casebook_plugin = {
     "version": "1.0.0",
+    "title": {"zh_CN": "失踪人员查找", "en": "Missing persons"},
     "publisher": "Casebook",
     "api": [2],
     # A bare rule id from before rule ids were namespaced: stored findings keep their ids.

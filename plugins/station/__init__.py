@@ -20,7 +20,12 @@ from casebook.i18n import gettext_for
 
 from . import intake
 
-casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
+casebook_plugin = {
+    "version": "1.0.0",
+    "publisher": "Casebook",
+    "api": [2],
+    "title": {"zh_CN": "派出所信息", "en": "Station"},
+}
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 

@@ -12,6 +12,7 @@ import pytest
 
 from casebook import (
     Alert,
+    CaseField,
     DocumentSpec,
     EntrySpec,
     Finding,
@@ -183,6 +184,57 @@ def recorder(notebook):
 def test_hook_register_case_types(notebook, recorder):
     assert "lost_item" in notebook.case_types()
     assert notebook.create_case("lost_item", {"item": "钱包"}).title == "钱包"
+
+
+class ValueField:
+    """Adds ``stolen_value`` to the built-in ``incident`` type."""
+
+    casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [2]}
+
+    @hookimpl
+    def register_case_fields(self, context):
+        return [
+            CaseField(
+                case_type="incident",
+                name="stolen_value",
+                schema={"type": "integer", "minimum": 0},
+                labels={"zh_CN": "被盗金额", "en": "Stolen value"},
+            )
+        ]
+
+
+def test_hook_register_case_fields(notebook):
+    notebook.register_plugin("theft", ValueField())
+    schema = notebook.case_types()["incident"]
+    assert schema["properties"]["stolen_value"] == {"type": "integer", "minimum": 0}
+    assert schema["x-labels"]["zh_CN"]["stolen_value"] == "被盗金额"
+    assert "reporter_name" in schema["properties"]  # the type's own fields stay
+    case = notebook.create_case("incident", {"title": "电动车被盗", "stolen_value": 8200})
+    assert notebook.get_case(case.id).fields["stolen_value"] == 8200
+    with pytest.raises(InvalidInputError, match="stolen_value"):
+        notebook.create_case("incident", {"title": "手机被盗", "stolen_value": "很多"})
+    assert [found.id for found in notebook.search("8200")] == [case.id]
+
+
+def test_two_plugins_adding_one_field_are_both_refused_naming_each_other(notebook):
+    notebook.register_plugin("theft", ValueField())
+    notebook.register_plugin("burglary", ValueField())
+    assert "stolen_value" not in notebook.case_types()["incident"]["properties"]
+    refusals = {p.name: p.refusals for p in notebook.plugins()}
+    for name in ("theft", "burglary"):
+        assert any("burglary, theft" in refusal for refusal in refusals[name]), refusals[name]
+
+    class Shadow:
+        casebook_plugin = {"version": "1.0.0", "publisher": "Tests", "api": [2]}
+
+        @hookimpl
+        def register_case_fields(self):
+            return [CaseField(case_type="incident", name="location", schema={"type": "integer"})]
+
+    notebook.register_plugin("shadow", Shadow())
+    assert notebook.case_types()["incident"]["properties"]["location"]["type"] == "string"
+    shadow = {p.name: p for p in notebook.plugins()}["shadow"]
+    assert any("already has a field location" in refusal for refusal in shadow.refusals)
 
 
 def test_hook_register_settings(notebook, recorder):

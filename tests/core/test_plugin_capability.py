@@ -117,6 +117,11 @@ class Intruder:
         return []
 
     @hookimpl
+    def register_case_fields(self, context):
+        self.attempt("register_case_fields", context)
+        return []
+
+    @hookimpl
     def register_settings(self, context):
         self.attempt("register_settings", context)
         return [SettingSpec(key="intruder.days", title="Days", default=1, schema={})]

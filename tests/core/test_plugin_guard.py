@@ -22,6 +22,13 @@ def test_exploding_plugin_is_reported_and_everything_works(run_cli, tmp_path):
     )
     assert install.code == 0, install
 
+    # By default a failing validate_case refuses the save (fail closed), naming the plugin.
+    refused = run_cli("case", "new", "--type", "incident", input='{"title": "张三 纠纷"}')
+    assert refused.code == 1 and "exploding_plugin" in refused.err, refused
+    assert "Traceback" not in refused.err
+    assert run_cli("case", "list", "--json").json() == []
+    # The station may let saves through when a check fails; everything else keeps working.
+    assert run_cli("settings", "set", "casebook.failed_check", "--value", '"allow"').code == 0
     case_id = run_cli(
         "case", "new", "--type", "incident", input='{"title": "张三 纠纷"}'
     ).out.strip()
@@ -57,6 +64,7 @@ def test_exploding_plugin_is_reported_and_everything_works(run_cli, tmp_path):
     failed_hooks = {error.split(":")[0] for error in exploding["errors"]}
     assert {
         "register_case_types",
+        "register_case_fields",
         "prepare_fields",
         "validate_case",
         "case_saved",

@@ -52,7 +52,10 @@ def test_plugins_declare_themselves(name):
     module = importlib.import_module(f"casebook.plugins.{name}")
     meta = dict(module.casebook_plugin)
     rules = meta.pop("rules", [])
+    title = meta.pop("title")
     assert meta == {"version": "1.0.0", "publisher": "Casebook", "api": [casebook.API_VERSION]}
+    # Listed by its title in the officer's language (CLI and GUI plugin pages).
+    assert set(title) == {"zh_CN", "en"} and all(title.values())
     # Bare rule ids are declared (kept from before namespaces); new ones use "<plugin>.<rule>".
     assert all(isinstance(rule, str) and "." not in rule for rule in rules)
 

@@ -77,10 +77,10 @@ class PluginsScreen(Screen):
                 iid=plugin.name,
                 tags=tags,
                 values=(
-                    plugin.name,
+                    plugin.title or plugin.name,
                     plugin.version,
                     plugin.publisher,
-                    plugin.source,
+                    self.source_label(plugin),
                     self.trust_label(plugin),
                     _("Enabled") if plugin.enabled else _("Disabled"),
                     problems,
@@ -102,6 +102,13 @@ class PluginsScreen(Screen):
                 for slow in plugin.slow_hooks
             ),
         ]
+
+    @staticmethod
+    def source_label(plugin: PluginInfo) -> str:
+        """Where the plugin comes from, in words: its code name for a package, its file."""
+        if plugin.source.startswith("installed file "):
+            return _("File {file}").format(file=plugin.source.removeprefix("installed file "))
+        return plugin.name
 
     @staticmethod
     def trust_label(plugin: PluginInfo) -> str:

@@ -267,6 +267,7 @@ class ReportsScreen(Screen):
             ttk.Label(
                 cell, text=format_figure(name, value), font=("TkDefaultFont", 14, "bold")
             ).pack(anchor="w")
+        row = len(figures) // 7
         for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
             ttk.Label(
                 self.summary_frame,
@@ -275,6 +276,15 @@ class ReportsScreen(Screen):
                 wraplength=1000,
                 justify="left",
             ).grid(row=row, column=0, columnspan=7, sticky="w")
+        first_warning_row = row + 1
+        for warning_row, warning in enumerate(report.warnings, start=first_warning_row):
+            ttk.Label(
+                self.summary_frame,
+                text=_("Warning: {warning}").format(warning=warning),
+                bootstyle="danger",
+                wraplength=1000,
+                justify="left",
+            ).grid(row=warning_row, column=0, columnspan=7, sticky="w")
         clear_tree(self.table)
         columns = [f"c{i}" for i in range(len(report.columns))]
         self.table.configure(columns=columns)

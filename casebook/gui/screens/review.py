@@ -45,6 +45,12 @@ class ReviewScreen(Screen):
         self.summary = ttk.Label(header, text="", bootstyle="secondary")
         self.summary.pack(side="right", padx=10)
 
+        # What makes the review incomplete (a rule that failed or was refused): shown above
+        # the findings, never mixed with them.
+        self.warnings = ttk.Label(
+            self, text="", bootstyle="danger", wraplength=1000, justify="left"
+        )
+        self.warnings.pack(anchor="w", fill="x")
         self.tabs = ttk.Notebook(self)
         self.tabs.pack(fill="both", expand=True, pady=(8, 0))
         by_case = ttk.Frame(self.tabs, padding=6)
@@ -142,6 +148,7 @@ class ReviewScreen(Screen):
         if not self.winfo_exists():
             return
         self.results, self.titles, self.points = outcome
+        self.fill_warnings()
         self.fill_cases()
         self.fill_officers()
 
@@ -149,6 +156,18 @@ class ReviewScreen(Screen):
         self.reviewing = False
         self.app.notify(
             _("The review failed: {error}").format(error=self.app.describe_error(error)), "danger"
+        )
+
+    def fill_warnings(self) -> None:
+        counts: dict[str, int] = {}
+        for result in self.results:
+            for warning in result.warnings:
+                counts[warning] = counts.get(warning, 0) + 1
+        self.warnings.configure(
+            text="\n".join(
+                _("Warning ({cases} cases): {warning}").format(cases=count, warning=warning)
+                for warning, count in counts.items()
+            )
         )
 
     def fill_cases(self) -> None:
