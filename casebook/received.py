@@ -102,6 +102,15 @@ class ReceivedOps:
             return _("reason: must be text")
         return self._status(p.get("status"))
 
+    def _case_assign(self, op: Op, p: dict[str, Any]) -> str | None:
+        # Shape only: the new officer may not be in this laptop's roster yet (his profile
+        # can arrive later from his own laptop), so membership is not asked here.
+        officer = p.get("officer_id")
+        if not isinstance(officer, str) or not officer.strip() or len(officer) > 200:
+            return _("officer: this field is required")
+        check_entry("note", p.get("note", ""), None)
+        return None
+
     def _entry_add(self, op: Op, p: dict[str, Any]) -> str | None:
         check_entry(p.get("kind"), p.get("text"), p.get("data"))
         return None
