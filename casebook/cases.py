@@ -1,7 +1,8 @@
 """Cases and entries: every write to a case, and the validation before it.
 
 Each write validates first (the type's schema, then the plugins' ``validate_case``), then
-appends its op and the plugins' task plans in one transaction, and tells the plugins the case
+appends its op, the plugins' task plans and the findings it raised or ended
+(:mod:`casebook.findings`) in one transaction, and tells the plugins the case
 was saved after the commit.
 """
 
@@ -17,6 +18,7 @@ from casebook.casetypes import CaseType, describe
 from casebook.catalog import Catalog
 from casebook.clock import format_hlc
 from casebook.errors import InvalidInputError, NotFoundError
+from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.models import Case, Entry, Problem
@@ -67,6 +69,7 @@ class Cases:
         queries: Queries,
         catalog: Catalog,
         tasks: Tasks,
+        findings: Findings,
         notebook: Any,
     ) -> None:
         """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
@@ -75,6 +78,7 @@ class Cases:
         self.queries = queries
         self.catalog = catalog
         self.tasks = tasks
+        self.findings = findings
         self._notebook = notebook
 
     @property
@@ -176,7 +180,7 @@ class Cases:
         self._prepare(case_type, fields)
         self._check_fields(kind, fields, None)
         case_id = new_id()
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id, new=True):
             self.journal.append(
                 "case.create",
                 case_id,
@@ -261,6 +265,7 @@ class Cases:
                 )
                 for draft in batch:
                     self.tasks.plan(draft, new=True)
+                self.findings.record_new_cases(batch)
             ids.extend(draft.id for draft in batch)
             if progress:
                 progress(len(ids), total)
@@ -288,7 +293,7 @@ class Cases:
         }
         if not changed:
             return existing
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.set", case_id, {"fields": changed})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
@@ -300,7 +305,7 @@ class Cases:
         self.refuse_deleted(existing)
         if reason is not None and not isinstance(reason, str):
             raise InvalidInputError(_("reason: must be text"))
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.status", case_id, {"status": status, "reason": reason or ""})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
@@ -343,7 +348,7 @@ class Cases:
         }
         if plugin:
             payload["plugin"] = plugin
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("entry.add", case_id, payload)
             self.tasks.plan(self.queries.get_case(case_id))
         saved = self.tasks.saved(case_id)
@@ -355,7 +360,7 @@ class Cases:
         """Add a new version of an entry; earlier versions stay in the log."""
         entry = self._find_entry(case_id, entry_id)
         check_entry(entry.kind, text, data)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append(
                 "entry.edit",
                 case_id,
@@ -370,7 +375,7 @@ class Cases:
     def delete_entry(self, case_id: str, entry_id: str) -> None:
         """Tombstone an entry (it stays in the log)."""
         self._find_entry(case_id, entry_id)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("entry.delete", case_id, {"entry_id": entry_id})
         self.tasks.saved(case_id)
 
@@ -395,7 +400,7 @@ class Cases:
             else:
                 merged[field] = value
             self._check_fields(self.catalog.case_type(case.type), merged, case)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.resolve", case_id, {"field": field, "value": value})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
