@@ -505,12 +505,12 @@ def finding() -> None:
 
 
 @finding.command("rectify")
-@click.argument("finding_id")
+@click.argument("finding_ids", nargs=-1, required=True)
 @click.option("--note", required=True)
 @click.pass_context
-def finding_rectify(ctx: click.Context, finding_id: str, note: str) -> None:
-    """Mark a finding rectified and closed, with a note."""
-    open_notebook(ctx).rectify_finding(finding_id, note)
+def finding_rectify(ctx: click.Context, finding_ids: tuple[str, ...], note: str) -> None:
+    """Mark findings rectified and closed (整改/销号), each with the note."""
+    open_notebook(ctx).rectify_findings(list(finding_ids), note)
 
 
 # -- reports, documents, settings ----------------------------------------------------------

@@ -301,6 +301,7 @@ class Notebook:
     finding_summary = _Part("_review", Review)
     recorded_reviews = _Part("_review", Review)
     rectify_finding = _Part("_review", Review)
+    rectify_findings = _Part("_review", Review)
     # reports and documents
     reports = _Part("_reports", Reports)
     build_report = _Part("_reports", Reports)

@@ -213,32 +213,47 @@ class Review:
         return results
 
     def rectify_finding(self, finding_id: str, note: str) -> None:
-        """Record that a finding was rectified and closed (整改/销号), with a note.
+        """Record that a finding was rectified and closed (整改/销号), with a note."""
+        self.rectify_findings([finding_id], note)
+
+    def rectify_findings(self, finding_ids: list[str], note: str) -> None:
+        """Rectify and close several findings with one note, all or none.
 
         A finding a review shows that no write has recorded yet is recorded first.
+
+        :raises NotFoundError: naming the first id that is no finding; nothing is written.
         """
         note = _note(note)
+        wanted = list(dict.fromkeys(str(f) for f in finding_ids))
         histories = self.findings.history()
-        for case_id, history in histories.items():
-            if finding_id in history:
-                with self.session.transaction():
+        case_of = {
+            finding_id: case_id
+            for case_id, history in histories.items()
+            for finding_id in history
+            if finding_id in wanted
+        }
+        pending: dict[str, Finding] = {}
+        if len(case_of) < len(wanted):
+            moment = clock.now()
+            for case in self.queries.iter_cases():
+                for finding in self.findings.evaluate(case, moment, histories.get(case.id, {})):
+                    if finding.id in wanted and finding.id not in case_of:
+                        case_of[finding.id] = case.id
+                        pending[finding.id] = finding
+        for finding_id in wanted:
+            if finding_id not in case_of:
+                raise NotFoundError(_("No finding {id}.").format(id=finding_id))
+        with self.session.transaction():
+            for finding_id in wanted:
+                if finding_id in pending:
                     self.journal.append(
-                        "finding.rectify", case_id, {"finding_id": finding_id, "note": note}
+                        "finding.raise",
+                        case_of[finding_id],
+                        {"findings": raise_records([pending[finding_id]])},
                     )
-                return
-        moment = clock.now()
-        for case in self.queries.iter_cases():
-            for finding in self.findings.evaluate(case, moment, histories.get(case.id, {})):
-                if finding.id == finding_id:
-                    with self.session.transaction():
-                        self.journal.append(
-                            "finding.raise", case.id, {"findings": raise_records([finding])}
-                        )
-                        self.journal.append(
-                            "finding.rectify", case.id, {"finding_id": finding_id, "note": note}
-                        )
-                    return
-        raise NotFoundError(_("No finding {id}.").format(id=finding_id))
+                self.journal.append(
+                    "finding.rectify", case_of[finding_id], {"finding_id": finding_id, "note": note}
+                )
 
 
 def in_period(moment: datetime | None, start: datetime | None, end: datetime | None) -> bool:
