@@ -35,11 +35,9 @@ ENDED_BY_RECTIFY = "rectify"
 
 
 def responsible_officer(case: Case) -> str:
-    """The officer who answers for a case's findings: the one who recorded the case.
-
-    The one place that says so, so that handing cases over changes only this function.
-    """
-    return case.officer_id
+    """The officer who answers for a case's findings when they are raised: the one
+    responsible for the case then (its creator until a handover, ``case assign``)."""
+    return case.responsible_officer_id or case.officer_id
 
 
 class Findings:

@@ -150,7 +150,7 @@ class Review:
                     case_id=case.id,
                     score=score_of(findings),
                     findings=findings,
-                    officer_id=case.officer_id,
+                    officer_id=case.responsible_officer_id,
                     unit=case.unit,
                 )
             )
@@ -196,7 +196,7 @@ class Review:
         legacy = {r[0] for r in self.session.query("SELECT case_id FROM reviews")}
         results = []
         for case_id, officer_id, unit in self.session.query(
-            "SELECT case_id, officer_id, unit FROM cases WHERE deleted = 0 ORDER BY rid"
+            "SELECT case_id, responsible, unit FROM cases WHERE deleted = 0 ORDER BY rid"
         ):
             if case_id not in histories and case_id not in legacy:
                 continue
