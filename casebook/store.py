@@ -25,7 +25,7 @@ DB_FILE = "notebook.db"
 SCHEMA_VERSION = 1
 #: The layout of the view tables. A notebook whose views were written in another layout
 #: has them recomputed from its op log when it is opened (the log itself never changes).
-VIEWS_VERSION = 3
+VIEWS_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
