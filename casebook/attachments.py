@@ -15,6 +15,7 @@ from pathlib import Path
 from casebook import blobs
 from casebook.cases import Cases
 from casebook.errors import IntegrityError, InvalidInputError, NotFoundError
+from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.keys import b64d, b64e
@@ -34,6 +35,7 @@ class Attachments:
         queries: Queries,
         cases: Cases,
         tasks: Tasks,
+        findings: Findings,
         folder: Path,
     ) -> None:
         self.session = session
@@ -41,6 +43,7 @@ class Attachments:
         self.queries = queries
         self.cases = cases
         self.tasks = tasks
+        self.findings = findings
         self.folder = folder
 
     def _blob_path(self, attachment_id: str) -> Path:
@@ -62,7 +65,7 @@ class Attachments:
         size, digest = blobs.encrypt_file(source, blob_path, attachment_id, file_key)
         display_name = (name or source.name)[:255]
         try:
-            with self.session.transaction():
+            with self.session.transaction(), self.findings.recording(case_id):
                 self.journal.append(
                     "attachment.add",
                     case_id,

@@ -87,6 +87,9 @@ class Audit:
             "tasks": "SELECT * FROM tasks ORDER BY task_id",
             "reviews": "SELECT * FROM reviews ORDER BY case_id",
             "rectifications": "SELECT * FROM rectifications ORDER BY finding_id",
+            "findings": "SELECT * FROM findings ORDER BY finding_id",
+            "finding_ends": "SELECT * FROM finding_ends ORDER BY end_id",
+            "alert_signoffs": "SELECT * FROM alert_signoffs ORDER BY alert_id",
             "config": "SELECT * FROM config ORDER BY key",
             "officers": "SELECT * FROM officers ORDER BY officer_id",
         }

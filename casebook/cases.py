@@ -1,7 +1,8 @@
 """Cases and entries: every write to a case, and the validation before it.
 
 Each write validates first (the type's schema, then the plugins' ``validate_case``), then
-appends its op and the plugins' task plans in one transaction, and tells the plugins the case
+appends its op, the plugins' task plans and the findings it raised or ended
+(:mod:`casebook.findings`) in one transaction, and tells the plugins the case
 was saved after the commit.
 """
 
@@ -17,6 +18,7 @@ from casebook.casetypes import CaseType, describe
 from casebook.catalog import Catalog
 from casebook.clock import format_hlc
 from casebook.errors import InvalidInputError, NotFoundError
+from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.models import Case, Entry, IssuedDocument, Problem
@@ -69,6 +71,7 @@ class Cases:
         queries: Queries,
         catalog: Catalog,
         tasks: Tasks,
+        findings: Findings,
         roster: Roster,
         notebook: Any,
     ) -> None:
@@ -78,6 +81,7 @@ class Cases:
         self.queries = queries
         self.catalog = catalog
         self.tasks = tasks
+        self.findings = findings
         self.roster = roster
         self._notebook = notebook
 
@@ -232,7 +236,7 @@ class Cases:
         self._prepare(case_type, fields)
         self._check_fields(kind, fields, None, confirm, status)
         case_id = new_id()
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id, new=True):
             self.journal.append(
                 "case.create",
                 case_id,
@@ -317,6 +321,7 @@ class Cases:
                 )
                 for draft in batch:
                     self.tasks.plan(draft, new=True)
+                self.findings.record_new_cases(batch)
             ids.extend(draft.id for draft in batch)
             if progress:
                 progress(len(ids), total)
@@ -347,7 +352,7 @@ class Cases:
         }
         if not changed:
             return existing
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.set", case_id, {"fields": changed})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
@@ -365,7 +370,7 @@ class Cases:
         entry = issued.entry
         if entry is not None:
             check_entry(entry.kind, entry.text, entry.data)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             if changed:
                 self.journal.append("case.set", case_id, {"fields": changed})
             if entry is not None:
@@ -398,7 +403,7 @@ class Cases:
             problems = self._plugin_problems(draft)
             if problems:
                 raise InvalidInputError(describe(problems), problems)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.status", case_id, {"status": status, "reason": reason or ""})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
@@ -480,7 +485,7 @@ class Cases:
         }
         if plugin:
             payload["plugin"] = plugin
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("entry.add", case_id, payload)
             self.tasks.plan(self.queries.get_case(case_id))
         saved = self.tasks.saved(case_id)
@@ -492,7 +497,7 @@ class Cases:
         """Add a new version of an entry; earlier versions stay in the log."""
         entry = self._find_entry(case_id, entry_id)
         check_entry(entry.kind, text, data)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append(
                 "entry.edit",
                 case_id,
@@ -507,7 +512,7 @@ class Cases:
     def delete_entry(self, case_id: str, entry_id: str) -> None:
         """Tombstone an entry (it stays in the log)."""
         self._find_entry(case_id, entry_id)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("entry.delete", case_id, {"entry_id": entry_id})
         self.tasks.saved(case_id)
 
@@ -532,7 +537,7 @@ class Cases:
             else:
                 merged[field] = value
             self._check_fields(self.catalog.case_type(case.type), merged, case)
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(case_id):
             self.journal.append("case.resolve", case_id, {"field": field, "value": value})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)

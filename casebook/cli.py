@@ -563,12 +563,53 @@ def alerts(ctx: click.Context, at: str | None, as_json: bool) -> None:
         emit_json(found)
         return
     for alert in found:
-        click.echo(f"[{alert.kind}] {alert.message} ({', '.join(alert.case_ids)})")
+        click.echo(f"{alert.id}  [{alert.kind}] {alert.message} ({', '.join(alert.case_ids)})")
+        if alert.acknowledged_by:
+            click.echo(
+                "    "
+                + _("Signed off by {officer} at {at}: {note}").format(
+                    officer=alert.acknowledged_by,
+                    at=alert.acknowledged_at,
+                    note=alert.acknowledged_note,
+                )
+            )
+
+
+@cli.group()
+def alert() -> None:
+    """Sign off alerts (the duty leader's acknowledgement)."""
+
+
+@alert.command("sign-off")
+@click.argument("alert_id")
+@click.option("--note", required=True, help="What the duty leader decided or ordered.")
+@json_option
+@click.pass_context
+def alert_sign_off(ctx: click.Context, alert_id: str, note: str, as_json: bool) -> None:
+    """Acknowledge an alert with a note (recorded, synced, shown with the alert)."""
+    signed = open_notebook(ctx).sign_off_alert(alert_id, note)
+    if as_json:
+        emit_json(signed)
+        return
+    click.echo(
+        _("Signed off by {officer} at {at}: {note}").format(
+            officer=signed.acknowledged_by, at=signed.acknowledged_at, note=signed.acknowledged_note
+        )
+    )
 
 
 @cli.command()
 @click.argument("case_id", required=False)
-@click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
+@click.option(
+    "--at", "at", help="Date or datetime to evaluate (default: the period's end, or now)."
+)
+@click.option("--from", "start", help="Only the cases reported from this date.")
+@click.option("--to", "end", help="Only the cases reported up to this date (inclusive).")
+@click.option(
+    "--summary",
+    is_flag=True,
+    help="Only the figures: found, rectified, open and the rectification rate.",
+)
 @json_option
 @export_options
 @click.pass_context
@@ -576,16 +617,39 @@ def review(
     ctx: click.Context,
     case_id: str | None,
     at: str | None,
+    start: str | None,
+    end: str | None,
+    summary: bool,
     as_json: bool,
     csv_file: str | None,
     xlsx_file: str | None,
     force: bool,
 ) -> None:
-    """Legal review: findings and score of one case, or of all (--csv/--xlsx: the findings)."""
+    """Legal review: findings and score of one case, or of all (--csv/--xlsx: the findings).
+    It only reads: findings are recorded when cases change."""
     from casebook.export import findings_sheet
 
     notebook = open_notebook(ctx)
-    results = notebook.review(case_id, at)
+    if summary:
+        figures = notebook.finding_summary(start, end)
+        if as_json:
+            emit_json(figures)
+            return
+        click.echo(
+            _(
+                "Found {found}, rectified {rectified} (by a data change {by_data}, rectified and"
+                " closed {closed}), open {open}, rectification rate {rate:.2%}"
+            ).format(
+                found=figures["found"],
+                rectified=figures["rectified"],
+                by_data=figures["rectified_by_data"],
+                closed=figures["rectified_and_closed"],
+                open=figures["open"],
+                rate=figures["rectification_rate"],
+            )
+        )
+        return
+    results = notebook.review(case_id, at, start=start, end=end)
     if export_tables(
         lambda: findings_sheet(notebook, results), csv_file, xlsx_file, force, as_json
     ):
@@ -596,7 +660,13 @@ def review(
     for result in results:
         click.echo(f"{result.case_id}  {result.score}")
         for finding in result.findings:
-            mark = _(" (rectified)") if finding.rectified else ""
+            if finding.ended_by == "rectify":
+                mark = _(" (rectified and closed by {officer} at {at})")
+            elif finding.ended_by == "data":
+                mark = _(" (rectified by a data change by {officer} at {at})")
+            else:
+                mark = ""
+            mark = mark.format(officer=finding.rectified_by, at=finding.rectified_at)
             click.echo(
                 f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}"
             )
@@ -625,12 +695,12 @@ def finding() -> None:
 
 
 @finding.command("rectify")
-@click.argument("finding_id")
+@click.argument("finding_ids", nargs=-1, required=True)
 @click.option("--note", required=True)
 @click.pass_context
-def finding_rectify(ctx: click.Context, finding_id: str, note: str) -> None:
-    """Mark a finding rectified, with a note."""
-    open_notebook(ctx).rectify_finding(finding_id, note)
+def finding_rectify(ctx: click.Context, finding_ids: tuple[str, ...], note: str) -> None:
+    """Mark findings rectified and closed (整改/销号), each with the note."""
+    open_notebook(ctx).rectify_findings(list(finding_ids), note)
 
 
 # -- reports, documents, settings ----------------------------------------------------------

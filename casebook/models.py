@@ -248,23 +248,50 @@ class Alert(_Plain):
     message: str
     severity: str = "warning"
     plugin: str = ""
+    #: set by the host: stable per (plugin, kind, cases), so a sign-off follows the alert.
+    id: str = ""
+    #: the duty leader's sign-off (``alert.acknowledge`` op), set by the host.
+    acknowledged_by: str = ""
+    acknowledged_at: str = ""
+    acknowledged_note: str = ""
 
 
 @dataclass
 class Finding(_Plain):
     """A problem a review rule found in a case (returned by ``review_case``).
 
+    A plugin sets the first fields; the host sets the rest when it records the finding and
+    when it reads its history (``docs/workflows.md``, "Findings are history").
+
     :param points: points deducted from the case's score of 100.
+    :param overdue: the finding is about a deadline that passed (a missed callback, a late
+        decision): a later change of the data does not end it; only rectification does.
+    :param since: when the problem began, ISO 8601 (e.g. the deadline that passed); default:
+        when the host recorded it.
     :param id: set by the host: stable per (case, rule), so rectification follows it.
+    :param recorded: False for a finding a read found that no write has recorded yet.
+    :param raised_at: when it was raised (``since``, or when it was recorded).
+    :param officer_id: the officer responsible for the case when it was raised.
+    :param ended_by: ``"data"`` (rectified by a change of the data) or ``"rectify"``
+        (rectified and closed, 整改/销号); empty while open.
     """
 
     rule: str
     severity: str
     message: str
     points: int = 0
+    overdue: bool = False
+    since: str = ""
     id: str = ""
     plugin: str = ""
+    plugin_version: str = ""
+    recorded: bool = False
+    raised_at: str = ""
+    officer_id: str = ""
     rectified: bool = False
+    ended_by: str = ""
+    rectified_at: str = ""
+    rectified_by: str = ""
     rectified_note: str = ""
 
 

@@ -7,6 +7,7 @@ It opens, locks and unlocks a notebook and wires its parts; each public method i
 * :class:`~casebook.journal.Journal`: the only writer of ops, for local and received ops;
 * :class:`~casebook.queries.Queries`, :class:`~casebook.cases.Cases`,
   :class:`~casebook.attachments.Attachments`, :class:`~casebook.tasks.Tasks`,
+  :class:`~casebook.findings.Findings`,
   :class:`~casebook.review.Review`, :class:`~casebook.reports.Reports`,
   :class:`~casebook.settings.Settings`, :class:`~casebook.plugin_admin.PluginAdmin`,
   :class:`~casebook.audit.Audit` and :class:`~casebook.replication.Replication`.
@@ -31,6 +32,7 @@ from casebook.audit import Audit
 from casebook.cases import STATUSES, Cases
 from casebook.catalog import Catalog
 from casebook.errors import InvalidInputError
+from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.keys import KeyFile
@@ -169,14 +171,17 @@ class Notebook:
             session, self.device_id, Views(session.conn, catalog.title_of, catalog.searchable_text)
         )
         queries = Queries(session, self.path)
-        tasks = Tasks(session, journal, queries, self)
+        findings = Findings(session, journal, queries, self)
+        tasks = Tasks(session, journal, queries, findings, self)
         self._roster = roster = Roster(session)
-        cases = Cases(session, journal, queries, catalog, tasks, roster, self)
+        cases = Cases(session, journal, queries, catalog, tasks, findings, roster, self)
         self._settings = Settings(session, journal, queries, tasks, self)
         self._plugin_admin = PluginAdmin(session, self.path, self, self._plugins_changed)
         self._catalog, self._queries, self._tasks, self._cases = catalog, queries, tasks, cases
-        self._attachments = Attachments(session, journal, queries, cases, tasks, self.path)
-        self._review = Review(session, journal, queries, self)
+        self._attachments = Attachments(
+            session, journal, queries, cases, tasks, findings, self.path
+        )
+        self._review = Review(session, journal, queries, findings, self)
         self._reports = Reports(queries, self)
         self._audit = Audit(session)
         self._replication = Replication(
@@ -303,9 +308,12 @@ class Notebook:
     complete_task = _Part("_tasks", Tasks)
     outcome_schemas = _Part("_tasks", Tasks)
     alerts = _Part("_review", Review)
+    sign_off_alert = _Part("_review", Review)
     review = _Part("_review", Review)
+    finding_summary = _Part("_review", Review)
     recorded_reviews = _Part("_review", Review)
     rectify_finding = _Part("_review", Review)
+    rectify_findings = _Part("_review", Review)
     # reports and documents
     reports = _Part("_reports", Reports)
     build_report = _Part("_reports", Reports)

@@ -264,7 +264,7 @@ class PluginAdmin:
         self.host = trial
         try:
             self._on_change()
-            results = self._notebook.review(at=at, record=False)
+            results = self._notebook.review(at=at)
         finally:
             self.host = kept
             self._on_change()

@@ -155,13 +155,21 @@ class PluginContext:
         with host_code():
             return self.__notebook.alerts(at)
 
-    def review(self, case_id: str | None = None, at: Any = None) -> list[ReviewResult]:
-        """The legal review of one case or all as of ``at``, computed and not recorded."""
+    def review(
+        self, case_id: str | None = None, at: Any = None, *, start: Any = None, end: Any = None
+    ) -> list[ReviewResult]:
+        """The legal review of one case or all as of ``at``: the finding history and what
+        the rules find now (as :meth:`casebook.Notebook.review`; it writes nothing)."""
         with host_code():
-            return self.__notebook._review.review(case_id, at, record=False)
+            return self.__notebook.review(case_id, at, start=start, end=end)
+
+    def finding_summary(self, start: Any = None, end: Any = None) -> dict[str, Any]:
+        """Found, rectified, open and the rectification rate for a period."""
+        with host_code():
+            return self.__notebook.finding_summary(start, end)
 
     def recorded_reviews(self) -> list[ReviewResult]:
-        """The last recorded review of every case."""
+        """The recorded findings of every case that has any, scored."""
         with host_code():
             return self.__notebook.recorded_reviews()
 

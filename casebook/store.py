@@ -25,7 +25,7 @@ DB_FILE = "notebook.db"
 SCHEMA_VERSION = 1
 #: The layout of the view tables. A notebook whose views were written in another layout
 #: has them recomputed from its op log when it is opened (the log itself never changes).
-VIEWS_VERSION = 3
+VIEWS_VERSION = 4
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -95,6 +95,22 @@ CREATE TABLE IF NOT EXISTS reviews (
 CREATE TABLE IF NOT EXISTS rectifications (
     finding_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, note TEXT NOT NULL, author TEXT NOT NULL,
     hlc INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS findings (
+    finding_id TEXT PRIMARY KEY, case_id TEXT NOT NULL, plugin TEXT NOT NULL,
+    plugin_version TEXT NOT NULL, rule TEXT NOT NULL, severity TEXT NOT NULL,
+    message TEXT NOT NULL, points INTEGER NOT NULL, overdue INTEGER NOT NULL,
+    since TEXT NOT NULL, raised_at TEXT NOT NULL, raised_ts INTEGER NOT NULL,
+    hlc INTEGER NOT NULL, device_id TEXT NOT NULL, raised_by TEXT NOT NULL,
+    officer_id TEXT NOT NULL, legacy INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS findings_by_case ON findings (case_id);
+CREATE TABLE IF NOT EXISTS finding_ends (
+    end_id TEXT PRIMARY KEY, finding_id TEXT NOT NULL, case_id TEXT NOT NULL, how TEXT NOT NULL,
+    hlc INTEGER NOT NULL, officer_id TEXT NOT NULL, note TEXT NOT NULL,
+    legacy INTEGER NOT NULL DEFAULT 0);
+CREATE INDEX IF NOT EXISTS finding_ends_by_case ON finding_ends (case_id);
+CREATE TABLE IF NOT EXISTS alert_signoffs (
+    alert_id TEXT PRIMARY KEY, note TEXT NOT NULL, officer_id TEXT NOT NULL,
+    hlc INTEGER NOT NULL, device_id TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS config (
     key TEXT PRIMARY KEY, value TEXT NOT NULL, hlc INTEGER NOT NULL, device_id TEXT NOT NULL,
     author TEXT NOT NULL);
@@ -114,6 +130,9 @@ VIEW_TABLES = (
     "tasks",
     "reviews",
     "rectifications",
+    "findings",
+    "finding_ends",
+    "alert_signoffs",
     "config",
     "officers",
     "search_index",

@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 from casebook import clock
 from casebook.casetypes import FORMATS, describe
 from casebook.errors import InvalidInputError, NotFoundError, PluginError
+from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
 from casebook.models import Case, Entry, EntrySpec, OutcomeSchema, Problem, Task, TaskSpec
@@ -63,11 +64,19 @@ def _check_outcome_schema(schema_text: str) -> None:
 class Tasks:
     """Task planning, the task list and task completion."""
 
-    def __init__(self, session: Session, journal: Journal, queries: Queries, notebook: Any) -> None:
+    def __init__(
+        self,
+        session: Session,
+        journal: Journal,
+        queries: Queries,
+        findings: Findings,
+        notebook: Any,
+    ) -> None:
         """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
         self.session = session
         self.journal = journal
         self.queries = queries
+        self.findings = findings
         self._notebook = notebook
         self._outcome_schemas: dict[str, OutcomeSchema] | None = None
 
@@ -312,7 +321,7 @@ class Tasks:
                 raise InvalidInputError(describe(problems), problems)
         comment = outcome.get("comment") if isinstance(outcome.get("comment"), str) else ""
         entry_id = new_id()
-        with self.session.transaction():
+        with self.session.transaction(), self.findings.recording(task.case_id):
             self.journal.append(
                 "task.done",
                 task.case_id,

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from typing import Any
 
 from casebook import search
+from casebook.clock import format_datetime, hlc_datetime, parse_datetime
 from casebook.oplog import Op, canonical_json, covers
 
 STATUS = "$status"
@@ -433,6 +434,8 @@ class Views:
         self._touch(op, reindex=True)
 
     def _review_record(self, op: Op, p: dict) -> None:
+        """A review recorded by a reader (before findings were recorded by writes): its
+        result, and the finding history it implies (:meth:`_derive_legacy_findings`)."""
         row = self.conn.execute(
             "SELECT hlc, device_id FROM reviews WHERE case_id = ?", (op["case_id"],)
         ).fetchone()
@@ -441,6 +444,120 @@ class Views:
                 "INSERT OR REPLACE INTO reviews VALUES (?, ?, ?, ?)",
                 (op["case_id"], op["hlc"], op["device_id"], canonical_json(p)),
             )
+        self._derive_legacy_findings(op)
+
+    def _derive_legacy_findings(self, op: Op) -> None:
+        """The finding history of a case's ``review.record`` ops, recomputed from all of them
+        in (hlc, device) order, so any arrival order gives the same rows: a finding is raised
+        by the first record that holds it, and ended by a data change (``data``) at the first
+        later record that no longer holds it, by that record's officer; a finding that comes
+        back is open again."""
+        case_id = op["case_id"]
+        records = {
+            (o["hlc"], o["device_id"]): o
+            for o in [json.loads(b) for b in self._case_op_bodies(case_id, ("review.record",))]
+            + [op]
+        }
+        self.conn.execute("DELETE FROM findings WHERE case_id = ? AND legacy = 1", (case_id,))
+        self.conn.execute("DELETE FROM finding_ends WHERE case_id = ? AND legacy = 1", (case_id,))
+        raised: dict[str, tuple[Op, dict]] = {}
+        ended: dict[str, Op] = {}
+        for _key, record in sorted(records.items()):
+            held = {f["id"]: f for f in record["payload"].get("findings") or [] if f.get("id")}
+            versions = record["payload"].get("plugins") or {}
+            for finding_id, finding in held.items():
+                raised.setdefault(finding_id, (record, {**finding, "version": versions}))
+                ended.pop(finding_id, None)
+            for finding_id in raised:
+                if finding_id not in held and finding_id not in ended:
+                    ended[finding_id] = record
+        for finding_id, (record, finding) in raised.items():
+            moment = hlc_datetime(record["hlc"])
+            self._raise_finding(
+                record,
+                {
+                    "id": finding_id,
+                    "plugin": str(finding.get("plugin", "")),
+                    "plugin_version": str(finding["version"].get(finding.get("plugin"), "")),
+                    "rule": str(finding.get("rule", "")),
+                    "severity": str(finding.get("severity", "")),
+                    "message": str(finding.get("message", "")),
+                    "points": int(finding.get("points") or 0),
+                    "overdue": False,
+                    "since": "",
+                    "raised_at": format_datetime(moment),
+                    "officer_id": self._case_officer(case_id),
+                },
+                legacy=True,
+            )
+        for finding_id, record in ended.items():
+            self.conn.execute(
+                "INSERT OR IGNORE INTO finding_ends VALUES (?, ?, ?, 'data', ?, ?, '', 1)",
+                (
+                    f"{record['op_id']}:{finding_id}",
+                    finding_id,
+                    case_id,
+                    record["hlc"],
+                    record["officer_id"],
+                ),
+            )
+
+    def _case_officer(self, case_id: str) -> str:
+        row = self.conn.execute(
+            "SELECT officer_id FROM cases WHERE case_id = ?", (case_id,)
+        ).fetchone()
+        return row[0] if row else ""
+
+    def _raise_finding(self, op: Op, f: dict, *, legacy: bool = False) -> None:
+        """A finding's row: the earliest raise (hlc, device) wins, whatever the order."""
+        row = self.conn.execute(
+            "SELECT hlc, device_id FROM findings WHERE finding_id = ?", (f["id"],)
+        ).fetchone()
+        if row is not None and (row[0], row[1]) <= (op["hlc"], op["device_id"]):
+            return
+        raised_at = parse_datetime(f["raised_at"]) or hlc_datetime(op["hlc"])
+        self.conn.execute(
+            "INSERT OR REPLACE INTO findings VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (
+                f["id"],
+                op["case_id"],
+                f["plugin"],
+                f["plugin_version"],
+                f["rule"],
+                f["severity"],
+                f["message"],
+                f["points"],
+                int(bool(f["overdue"])),
+                f["since"],
+                format_datetime(raised_at),
+                int(raised_at.timestamp()),
+                op["hlc"],
+                op["device_id"],
+                op["officer_id"],
+                f["officer_id"],
+                int(legacy),
+            ),
+        )
+
+    def _finding_raise(self, op: Op, p: dict) -> None:
+        for finding in p["findings"]:
+            self._raise_finding(op, finding)
+
+    def _finding_clear(self, op: Op, p: dict) -> None:
+        """Findings ended by the data change this op's writer made (who: its officer)."""
+        self.conn.executemany(
+            "INSERT OR IGNORE INTO finding_ends VALUES (?, ?, ?, 'data', ?, ?, '', 0)",
+            [
+                (
+                    f"{op['op_id']}:{finding_id}",
+                    finding_id,
+                    op["case_id"],
+                    op["hlc"],
+                    op["officer_id"],
+                )
+                for finding_id in p["finding_ids"]
+            ],
+        )
 
     def _finding_rectify(self, op: Op, p: dict) -> None:
         row = self.conn.execute(
@@ -450,6 +567,21 @@ class Views:
             self.conn.execute(
                 "INSERT OR REPLACE INTO rectifications VALUES (?, ?, ?, ?, ?)",
                 (p["finding_id"], op["case_id"], p["note"], op["officer_id"], op["hlc"]),
+            )
+        self.conn.execute(
+            "INSERT OR IGNORE INTO finding_ends VALUES (?, ?, ?, 'rectify', ?, ?, ?, 0)",
+            (op["op_id"], p["finding_id"], op["case_id"], op["hlc"], op["officer_id"], p["note"]),
+        )
+
+    def _alert_acknowledge(self, op: Op, p: dict) -> None:
+        """A duty leader's sign-off of an alert: the latest (hlc, device) is shown."""
+        row = self.conn.execute(
+            "SELECT hlc, device_id FROM alert_signoffs WHERE alert_id = ?", (p["alert_id"],)
+        ).fetchone()
+        if row is None or (op["hlc"], op["device_id"]) > (row[0], row[1]):
+            self.conn.execute(
+                "INSERT OR REPLACE INTO alert_signoffs VALUES (?, ?, ?, ?, ?)",
+                (p["alert_id"], p["note"], op["officer_id"], op["hlc"], op["device_id"]),
             )
 
     # -- shared ----------------------------------------------------------------------------

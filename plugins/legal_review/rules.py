@@ -119,12 +119,18 @@ def is_blank(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
-def finding(rule: str, message: str, settings: ReviewSettings) -> Finding:
+def finding(
+    rule: str, message: str, settings: ReviewSettings, since: datetime | None = None
+) -> Finding:
+    """A finding of ``rule``; a timeliness rule's is ``overdue`` (a missed deadline stays
+    missed whatever the data later says), raised ``since`` its deadline."""
     return Finding(
         rule=rule,
         severity=SEVERITY.get(rule, "warning"),
         message=message,
         points=settings.points(rule),
+        overdue=rule in TIMELINESS_RULES,
+        since=since.isoformat() if since is not None else "",
     )
 
 
@@ -193,6 +199,7 @@ def acceptance_overdue(case: Any, at: datetime, settings: ReviewSettings, tasks:
                 "acceptance_overdue",
                 message.format(hours=hours(late), limit=settings.acceptance_hours),
                 settings,
+                since=reported_at + limit,
             )
         ]
     if acceptance_decided(case) or at <= reported_at + limit:
@@ -203,6 +210,7 @@ def acceptance_overdue(case: Any, at: datetime, settings: ReviewSettings, tasks:
             "acceptance_overdue",
             message.format(limit=settings.acceptance_hours, hours=hours(at - reported_at - limit)),
             settings,
+            since=reported_at + limit,
         )
     ]
 
@@ -241,13 +249,19 @@ def filing_overdue(case: Any, at: datetime, settings: ReviewSettings, tasks: lis
                 "filing_overdue",
                 message.format(days=days, limit=settings.filing_deadline_days),
                 settings,
+                since=deadline,
             )
         ]
     if decided or at <= deadline:
         return []
     message = _("Accepted criminal case with no filing decision after {limit} days.")
     return [
-        finding("filing_overdue", message.format(limit=settings.filing_deadline_days), settings)
+        finding(
+            "filing_overdue",
+            message.format(limit=settings.filing_deadline_days),
+            settings,
+            since=deadline,
+        )
     ]
 
 
@@ -265,6 +279,7 @@ def callback_missed(case: Any, at: datetime, settings: ReviewSettings, tasks: li
     if not missed:
         return []
     worst = max(missed, key=lambda task: task.overdue_seconds)
+    first_due = parse_datetime(worst.due_at)
     message = _("{count} callback(s) overdue by more than {grace} hours (longest {hours} hours).")
     return [
         finding(
@@ -275,6 +290,7 @@ def callback_missed(case: Any, at: datetime, settings: ReviewSettings, tasks: li
                 hours=round(worst.overdue_seconds / 3600, 1),
             ),
             settings,
+            since=first_due + timedelta(seconds=grace) if first_due else None,
         )
     ]
 

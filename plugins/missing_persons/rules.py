@@ -383,6 +383,9 @@ def ledger_finding(case: Any, at: datetime, settings: MissingPersonSettings) -> 
                 "the search measures."
             ),
             points=settings.ledger_missing_points,
+            # Missed on the day is missed: finding the person later does not undo it.
+            overdue=True,
+            since=day_end.isoformat(),
         )
     ]
 

@@ -355,12 +355,14 @@ def test_hook_review_case(notebook, recorder):
     case = notebook.create_case("lost_item", {"item": "a"})
     [result] = notebook.review(case.id)
     assert result.score == 85 and [f.rule for f in result.findings] == ["recorder.value_missing"]
-    recorded = [op for op in notebook.history(case.id) if op["kind"] == "review.record"]
-    assert recorded and recorded[-1]["payload"]["plugins"] == {"recorder": "1.2.3"}
+    # Recorded by the write that created the case, under the plugin's name and version.
+    [raised] = [op for op in notebook.history(case.id) if op["kind"] == "finding.raise"]
+    [record] = raised["payload"]["findings"]
+    assert (record["plugin"], record["plugin_version"]) == ("recorder", "1.2.3")
+    assert result.findings[0].recorded and result.findings[0].plugin_version == "1.2.3"
+    ops = len(notebook.history(case.id))
     notebook.review(case.id)
-    assert (
-        len([op for op in notebook.history(case.id) if op["kind"] == "review.record"]) == 1
-    )  # unchanged: not re-recorded
+    assert len(notebook.history(case.id)) == ops  # a read writes nothing
     notebook.rectify_finding(result.findings[0].id, "已补录价值")
     [again] = notebook.review(case.id)
     assert again.score == 100 and again.findings[0].rectified

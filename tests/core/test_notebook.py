@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from casebook import AuthenticationError, Notebook
+from casebook.clock import format_hlc
 from tests.conftest import PASSPHRASE
 
 
@@ -70,7 +71,9 @@ def test_a_notebook_saved_by_an_earlier_version_opens_whole(tmp_path: Path):
     """tests/fixtures/saved_notebook.zip was written by the version before the core was split
     into parts (tests/fixtures/make_saved_notebook.py): cases of every built-in type, entries,
     completed callbacks, an attachment, a setting, a conflict, a review, a second laptop's ops
-    and one received op still waiting for its predecessor."""
+    and one received op still waiting for its predecessor. (Its expected state digest is the
+    one of the views since findings are history: they include the findings its reviews
+    recorded.)"""
     import json
     import zipfile
 
@@ -99,6 +102,22 @@ def test_a_notebook_saved_by_an_earlier_version_opens_whole(tmp_path: Path):
         at = "2025-06-02T10:00:00+08:00"
         assert sorted(t.id for t in nb.tasks(at, include_upcoming=True)) == expected["tasks"]
         assert {r.case_id: r.score for r in nb.recorded_reviews()} == expected["reviews"]
+        # Its reviews are read as finding history, raised when first recorded.
+        reviews = [
+            op
+            for device in nb.known_seqs()
+            for op in nb.ops_from(device, 0)
+            if op["kind"] == "review.record"
+        ]
+        first_recorded = {}
+        for op in sorted(reviews, key=lambda op: (op["hlc"], op["device_id"])):
+            for finding in op["payload"]["findings"]:
+                first_recorded.setdefault(finding["id"], op["hlc"])
+        history = {f.id: f for r in nb.recorded_reviews() for f in r.findings}
+        assert first_recorded and set(history) == set(first_recorded)
+        for finding_id, hlc in first_recorded.items():
+            assert history[finding_id].recorded
+            assert history[finding_id].raised_at == format_hlc(hlc)
         key, value = expected["setting"]
         assert nb.setting(key) == value
         case_id, text = expected["attachment"]

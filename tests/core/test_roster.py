@@ -76,7 +76,7 @@ def test_a_handover_is_an_op_and_moves_lists_tasks_and_points(station):
     assert [c.id for c in here.list_cases(officer_id="0001")] == [case.id]  # the creator
     assert here.count_cases(responsible_officer_id="0002") == 1
     assert here.list_cases()[0].responsible_officer_id == "0002"
-    assert {r.case_id: r.officer_id for r in here.review(record=False)}[case.id] == "0002"
+    assert {r.case_id: r.officer_id for r in here.review()}[case.id] == "0002"
     for task in here.tasks(include_upcoming=True):
         assert task.responsible_officer_id == here.responsible_officer(task.case_id)
     # The handover reaches the other laptop.

@@ -83,6 +83,28 @@ def test_alerts_and_daily_summary(app):
     assert figures, "the daily summary is shown"
 
 
+def test_the_duty_leader_signs_off_an_alert(app):
+    nb = app.app.nb
+    for name in ("赵雨涵", "孙佳怡", "周梓萱"):
+        case = missing_person(nb, name, days=3)
+        nb.update_case(case.id, {"school": "梁溪区实验中学", "area": "梁溪区"})
+    today = app.shell.show_page("today")
+    app.wait_for(lambda: today.loaded)
+    assert today.on_sign_off_alert() is False  # no alert chosen
+    today.alert_tree.selection_set("0")
+    assert today.on_sign_off_alert() is False  # no note
+    chosen = today.alerts[0]
+    today.sign_off_note.set("已部署排查")
+    assert today.on_sign_off_alert() is True
+    app.wait_for(lambda: today.loaded and today.alerts and today.alerts[0].acknowledged_by)
+    signed = next(a for a in today.alerts if a.id == chosen.id)
+    assert signed.acknowledged_note == "已部署排查"
+    assert signed.acknowledged_by == nb.officer["officer_id"]
+    shown = today.alert_tree.item(str(today.alerts.index(signed)), "values")
+    assert "已部署排查" in shown[-1]
+    assert [op["kind"] for op in nb.ops_from(nb.device_id, 0)][-1] == "alert.acknowledge"
+
+
 def test_missing_daily_report_is_a_message(app):
     nb = app.app.nb
     nb.disable_plugin("missing_persons")

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from casebook import Notebook
+from casebook.clock import parse_datetime
 from tests.plugins.workflow_data import PASSPHRASE, run_cli
 
 
@@ -32,6 +33,23 @@ def china_standard_time(monkeypatch: pytest.MonkeyPatch):
     yield
     monkeypatch.undo()
     time.tzset()
+
+
+@pytest.fixture
+def station_clock(monkeypatch: pytest.MonkeyPatch) -> Callable[[str | None], None]:
+    """Set this laptop's clock (``CASEBOOK_CLOCK_OFFSET``, which CLI runs inherit) so that
+    now is a moment of the test's data: what officers write is then written on time, as
+    it would be at the station. ``None`` puts the clock back."""
+
+    def set_now(moment: str | None) -> None:
+        if moment is None:
+            monkeypatch.delenv("CASEBOOK_CLOCK_OFFSET", raising=False)
+            return
+        target = parse_datetime(moment)
+        assert target is not None
+        monkeypatch.setenv("CASEBOOK_CLOCK_OFFSET", str(target.timestamp() - time.time()))
+
+    return set_now
 
 
 @pytest.fixture

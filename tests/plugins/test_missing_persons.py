@@ -193,7 +193,7 @@ def test_cadence_is_configurable(nb):
     assert "dna_sampling" not in kinds
 
 
-def test_ledger_missing_flagged_at_end_of_day(nb, cli):
+def test_ledger_missing_flagged_at_end_of_day(nb, cli, station_clock):
     case = nb.create_case("missing_person", missing_person())
     same_day = nb.review(case.id, at="2025-03-01T20:00:00+08:00")
     assert "ledger_missing" not in rules_of(same_day, case.id)
@@ -205,8 +205,11 @@ def test_ledger_missing_flagged_at_end_of_day(nb, cli):
     assert "ledger_missing" not in rules_of(
         nb.review(found_same_day.id, at="2025-03-05"), found_same_day.id
     )
+    # Reported and its search measures recorded in the ledger the same day.
+    station_clock("2025-03-01T11:00:00+08:00")
     with_ledger = nb.create_case("missing_person", missing_person(name="赵强"))
     nb.add_entry(with_ledger.id, "ledger", "调取旺庄路监控;组织阳光救援队搜寻周边")
+    station_clock(None)
     assert not [
         t for t in tasks_of(nb, with_ledger.id, "2025-03-01", upcoming=True) if t.kind == "ledger"
     ]

@@ -60,7 +60,8 @@ def tasks_of(notebook: Any, case_id: str, at: str, *, upcoming: bool = False) ->
 
 
 def rules_of(results: list[Any], case_id: str) -> set[str]:
-    return {f.rule for r in results if r.case_id == case_id for f in r.findings}
+    """The rules of a case's open findings (those rectified stay in its history)."""
+    return {f.rule for r in results if r.case_id == case_id for f in r.findings if not f.rectified}
 
 
 def render_png(pdf_path: Path, png_path: Path | None = None) -> Any:

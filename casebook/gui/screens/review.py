@@ -1,7 +1,7 @@
 """Legal review: findings by case and by officer, points, rectification (整改/销号).
 
-Showing the page only reads (``notebook.review(record=False)``); the review is recorded when
-the officer asks for it ("Review all cases") or rectifies a finding.
+Showing the page only reads (``notebook.review()`` writes nothing): findings are recorded by
+the writes that change cases, and a rectification (销号) by the officer's action here.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class ReviewScreen(Screen):
             side="left"
         )
         ttk.Button(
-            header, text=_("Review all cases"), bootstyle="primary", command=self.on_review_all
+            header, text=_("Review all cases"), bootstyle="primary", command=self.refresh
         ).pack(side="right")
         ttk.Button(
             header, text=_("Export…"), bootstyle="secondary-outline", command=self.on_export
@@ -100,13 +100,9 @@ class ReviewScreen(Screen):
     def refresh(self) -> None:
         """Show the review of every case as of now, computed in a background job (it reads
         them all). Nothing is written."""
-        self.review(record=False)
+        self.review()
 
-    def on_review_all(self) -> None:
-        """Review every case and record the results (audited and synced)."""
-        self.review(record=True)
-
-    def review(self, *, record: bool) -> None:
+    def review(self) -> None:
         if getattr(self, "reviewing", False):
             return
         self.reviewing = True
@@ -115,7 +111,7 @@ class ReviewScreen(Screen):
         self.glossary = glossary = self.app.vocabulary()
 
         def work(_progress) -> tuple[list[ReviewResult], dict[str, str], dict[str, Any]]:
-            results = notebook.review(record=record)
+            results = notebook.review()
             points: dict[str, Any] = {}
             role = glossary.role("officer_points")  # a plugin's report, when one declares it
             if role is not None and role.key:
@@ -135,16 +131,12 @@ class ReviewScreen(Screen):
 
         self.app.jobs.start(
             work,
-            on_done=lambda outcome: self.on_reviewed(outcome, recorded=record),
+            on_done=self.on_reviewed,
             on_error=self.on_review_failed,
         )
 
-    def on_reviewed(
-        self, outcome: tuple[list[ReviewResult], dict[str, str], dict], *, recorded: bool = False
-    ) -> None:
+    def on_reviewed(self, outcome: tuple[list[ReviewResult], dict[str, str], dict]) -> None:
         self.reviewing = False
-        if recorded:
-            self.app.changed()
         if not self.winfo_exists():
             return
         self.results, self.titles, self.points = outcome
@@ -189,12 +181,16 @@ class ReviewScreen(Screen):
             for finding in result.findings:
                 total_findings += 1
                 open_findings += 0 if finding.rectified else 1
-                state = (
-                    _("Rectified")
-                    + (f": {finding.rectified_note}" if finding.rectified_note else "")
-                    if finding.rectified
-                    else _("Open")
-                )
+                if finding.ended_by == "data":
+                    state = _("Rectified by a data change ({officer}, {at})").format(
+                        officer=finding.rectified_by, at=finding.rectified_at[:16]
+                    )
+                elif finding.rectified:
+                    state = _("Rectified") + (
+                        f": {finding.rectified_note}" if finding.rectified_note else ""
+                    )
+                else:
+                    state = _("Open")
                 iid = f"finding:{finding.id or finding.rule}:{result.case_id}"
                 self.findings[iid] = (result, finding)
                 self.case_tree.insert(
@@ -267,8 +263,6 @@ class ReviewScreen(Screen):
             return False
         result, finding = chosen
         try:
-            # The page shows a review it did not record; rectifying needs the recorded one.
-            self.nb.review(result.case_id)
             self.nb.rectify_finding(finding.id, note)
         except Exception as error:  # noqa: BLE001
             self.app.show_error(error)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import tkinter as tk
 from typing import Any
 
 import ttkbootstrap as ttk
@@ -90,11 +91,20 @@ class TodayScreen(Screen):
                 ("severity", _("Severity"), 70),
                 ("kind", _("Kind"), 90),
                 ("message", _("Message"), 380),
+                ("signed", _("Signed off"), 200),
             ],
             height=6,
         )
         frame.pack(fill="both", expand=True)
         self.alert_tree.bind("<Double-1>", lambda _event: self.on_open_alert_case())
+        sign_off = ttk.Frame(alert_box)
+        sign_off.pack(fill="x", pady=(6, 0))
+        ttk.Label(sign_off, text=_("Duty leader's note")).pack(side="left")
+        self.sign_off_note = tk.StringVar(self)
+        ttk.Entry(sign_off, textvariable=self.sign_off_note, width=30).pack(side="left", padx=6)
+        ttk.Button(
+            sign_off, text=_("Sign off"), bootstyle="success", command=self.on_sign_off_alert
+        ).pack(side="left")
         summary_box = ttk.Labelframe(lower, text=_("Daily summary"), padding=8)
         summary_box.pack(side="left", fill="both", expand=True)
         self.summary_frame = ttk.Frame(summary_box)
@@ -201,6 +211,13 @@ class TodayScreen(Screen):
                     severity_label(alert.severity),
                     alert_kind_label(alert.kind, self.glossary),
                     alert.message,
+                    _("{officer}, {at}: {note}").format(
+                        officer=alert.acknowledged_by,
+                        at=alert.acknowledged_at[:16].replace("T", " "),
+                        note=alert.acknowledged_note,
+                    )
+                    if alert.acknowledged_by
+                    else "",
                 ),
             )
 
@@ -275,3 +292,25 @@ class TodayScreen(Screen):
             alert = self.alerts[int(selection[0])]
             if alert.case_ids:
                 self.app.open_case(alert.case_ids[0])
+
+    def on_sign_off_alert(self) -> bool:
+        """The duty leader acknowledges the chosen alert with a note (recorded as an op)."""
+        selection = self.alert_tree.selection()
+        if not selection:
+            self.app.notify(_("Choose an alert first."), "warning")
+            return False
+        note = self.sign_off_note.get().strip()
+        if not note:
+            self.app.notify(_("Write the duty leader's note."), "warning")
+            return False
+        alert = self.alerts[int(selection[0])]
+        try:
+            self.nb.sign_off_alert(alert.id, note)
+        except Exception as error:  # noqa: BLE001
+            self.app.show_error(error)
+            return False
+        self.app.notify(_("Alert signed off."), "success")
+        self.sign_off_note.set("")
+        self.app.changed()
+        self.refresh()
+        return True
