@@ -250,7 +250,8 @@ class Report(_Plain):
     """A built report: a summary of named figures plus a table.
 
     ``summary`` maps figure names to numbers; ``columns``/``rows`` form the table;
-    ``charts`` optionally names (title, x column, y column) series the GUI can draw.
+    ``charts`` optionally names (title, x column, y column) series the GUI and the PDF draw.
+    These stay codes and numbers (``--json``); :mod:`casebook.report_view` labels them.
     """
 
     name: str
@@ -261,6 +262,16 @@ class Report(_Plain):
     charts: list[dict[str, Any]] = field(default_factory=list)
     #: display names of the summary keys in the user's language (PDF, GUI).
     labels: dict[str, str] = field(default_factory=dict)
+    #: rate key -> ``[part key, whole key]``: the rate is shown as a percentage with its
+    #: counts, 82.5%（7031/8520）, in the summary and in every nested group holding the same
+    #: keys. A whole given as a list of keys is their sum (``["done", ["done", "overdue"]]``).
+    rates: dict[str, list[Any]] = field(default_factory=dict)
+    #: the code of each column (``"month"``, ``"rate"``), so that cells are shown like the
+    #: summary keys of that name: rates as percentages, enum codes and officers labelled.
+    column_keys: list[str] = field(default_factory=list)
+    #: the period asked for, as ISO dates ("" when open); the host sets them.
+    start: str = ""
+    end: str = ""
 
 
 @dataclass

@@ -48,6 +48,11 @@ ROLES = {
     "officer_points": "a summary key mapping officer ids to points, shown on the Review page",
 }
 
+#: the enum name a plugin gives in ``key_enums`` for report keys and columns that hold officer
+#: ids (``{"points_by_officer": OFFICERS}``): they are shown by the officer's name from the
+#: station roster, not by a label of the vocabulary.
+OFFICERS = "officer"
+
 Label = Callable[[], str]
 
 
@@ -184,6 +189,11 @@ class Glossary:
         if enum is not None and str(code) in self._enums.get(enum, {}):
             return self.enum_label(enum, code)
         return self.label("report_key", code)
+
+    def key_enum(self, report_key: Any) -> str | None:
+        """The enum whose codes a report key (or a report column) holds, as declared in
+        ``key_enums`` (:data:`OFFICERS` for officer ids), or None."""
+        return self._key_enums.get(str(report_key))
 
     def labels(self, kind: str) -> dict[str, str]:
         """``{code: label}`` of one kind."""

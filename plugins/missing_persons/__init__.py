@@ -330,6 +330,13 @@ def register_vocabulary() -> list[Vocabulary]:
                 "overdue": N_("Overdue"),
                 "alerts": N_("Alerts"),
                 "alert_messages": N_("Alert messages"),
+                "month": N_("Month"),
+                "name": N_("Name"),
+                "reported_at": N_("Reported at"),
+                "risk": N_("Risk"),
+                "vulnerable": N_("Vulnerable groups"),
+                "days_missing": N_("Days missing"),
+                "ledger_entries": N_("Ledger entries"),
             },
             fields={
                 "note": N_("Note"),
@@ -340,7 +347,12 @@ def register_vocabulary() -> list[Vocabulary]:
                 "satisfaction": N_("Satisfaction"),
                 "comment": N_("Comment"),
             },
-            key_enums={"by_group": "vulnerable", "by_cause": "cause"},
+            key_enums={
+                "by_group": "vulnerable",
+                "by_cause": "cause",
+                "risk": "risk",
+                "vulnerable": "vulnerable",
+            },
             roles={"daily_summary": "daily"},
             translate=_,
         )
