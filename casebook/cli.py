@@ -465,13 +465,9 @@ def report(ctx: click.Context, name: str | None, start, end, pdf_file, as_json: 
     elif as_json:
         emit_json(built)
     else:
-        click.echo(built.title)
-        for key, value in built.summary.items():
-            click.echo(f"  {key}: {value}")
-        if built.columns:
-            click.echo("  " + " | ".join(built.columns))
-            for row in built.rows:
-                click.echo("  " + " | ".join(str(v) for v in row))
+        # Labelled as the GUI and the PDF show it; --json keeps the codes and numbers.
+        for line in notebook.report_view(built).lines():
+            click.echo(line)
 
 
 @cli.command()

@@ -232,7 +232,7 @@ def report_pdf(
     width = usable_width()
     flowables: list[Any] = [paragraph(view.title, "title")]
     if view.header:
-        flowables.append(header_line(view.header, width=width))
+        flowables.append(header_line(view.header_parts(), width=width))
     flowables.append(Spacer(1, 4 * mm))
     if view.figures:
         flowables.append(pairs_grid(view.figures, width=width))
@@ -256,12 +256,11 @@ def report_pdf(
     return build_pdf(path, flowables, title=view.title, author=dict(view.header).get(_("Unit"), ""))
 
 
-def header_line(pairs: Sequence[tuple[str, Any]], *, width: float) -> Any:
+def header_line(parts: Sequence[str], *, width: float) -> Any:
     """A report's header (unit, period, print date) on one line, each part in its cell."""
     from reportlab.lib.enums import TA_CENTER
     from reportlab.platypus import Table, TableStyle
 
-    parts = [_("{label}: {value}").format(label=label, value=value) for label, value in pairs]
     cells = [styled(part, "small", alignment=TA_CENTER) for part in parts]
     # Each part gets room in proportion to its length, so a long unit name stays whole.
     size = styles()["small"].fontSize

@@ -96,10 +96,15 @@ class ReportView:
             shown += [chart.title, *chart.labels, *(name for name, _values in chart.series)]
         return [text for text in shown if text]
 
+    def header_parts(self) -> list[str]:
+        """The header as "label: value" texts (单位：旺庄派出所)."""
+        return [
+            _("{label}: {value}").format(label=label, value=value) for label, value in self.header
+        ]
+
     def lines(self) -> list[str]:
         """The view as plain text lines (the CLI's output)."""
-        lines = [self.title]
-        lines += [f"{label}: {value}" for label, value in self.header]
+        lines = [self.title, "    ".join(self.header_parts())]
         lines += [f"  {label}: {value}" for label, value in self.figures]
         for table in [*self.tables, *([self.table] if self.table else [])]:
             if table.title:

@@ -217,12 +217,7 @@ class ReportsScreen(Screen):
     def show_report(self, report: Report, view: ReportView) -> None:
         self.report, self.view = report, view
         self.pdf_button.configure(state="normal")
-        self.header.configure(
-            text="    ".join(
-                _("{label}: {value}").format(label=label, value=value)
-                for label, value in view.header
-            )
-        )
+        self.header.configure(text="    ".join(view.header_parts()))
         for child in self.summary_frame.winfo_children():
             child.destroy()
         for column, (label, value) in enumerate(view.figures):
