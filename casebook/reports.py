@@ -12,7 +12,7 @@ from casebook.i18n import _
 from casebook.models import DocumentSpec, Report, ReportSpec, Vocabulary
 from casebook.queries import Queries
 from casebook.report_view import ReportView, report_view
-from casebook.vocabulary import Glossary
+from casebook.vocabulary import Glossary, core_vocabulary
 
 #: the station setting that names the unit in report headers (declared by the station plugin).
 UNIT_NAME_SETTING = "station.name"
@@ -113,6 +113,7 @@ class Reports:
         for plugin, vocabulary in self.host.collect("register_vocabulary", Vocabulary):
             vocabulary.plugin = vocabulary.plugin or plugin
             declared.append(vocabulary)
+        declared.append(core_vocabulary())
         return Glossary(declared, self._notebook.case_types())
 
     def documents(self, case_id: str | None = None) -> list[DocumentSpec]:
