@@ -128,12 +128,19 @@ def case() -> None:
     "--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin)."
 )
 @click.option("--status", default="received", type=click.Choice(STATUSES))
+@json_option
 @click.pass_context
-def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) -> None:
-    """Create a case from JSON fields; prints the new id."""
+def case_new(
+    ctx: click.Context, case_type: str, file: str | None, status: str, as_json: bool
+) -> None:
+    """Create a case from JSON fields; prints the new id (with --json: the case, or the
+    refusal with each problem's field and allowed codes)."""
     fields = read_json(file)
     created = open_notebook(ctx).create_case(case_type, fields, status=status)
-    click.echo(created.id)
+    if as_json:
+        emit_json(created)
+    else:
+        click.echo(created.id)
 
 
 @case.command("import")
@@ -702,6 +709,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except CasebookError as error:
         click.echo(_("Error: {message}").format(message=error), err=True)
+        if "--json" in (sys.argv[1:] if argv is None else argv):
+            # Scripts get the refusal as codes: each problem's field, kind and allowed codes.
+            emit_json(
+                {
+                    "error": str(error),
+                    "exit_code": error.exit_code,
+                    "problems": [problem.to_dict() for problem in getattr(error, "problems", [])],
+                }
+            )
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

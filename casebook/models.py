@@ -25,6 +25,8 @@ class Problem(_Plain):
     field: str
     message: str
     code: str = "invalid"
+    #: for a refused enum value, the codes allowed (the message names their labels).
+    allowed: list[Any] = field(default_factory=list)
 
 
 # --- cases ----------------------------------------------------------------------------

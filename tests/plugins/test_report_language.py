@@ -4,6 +4,8 @@ print date; and the charts the GUI shows drawn in the PDF."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from casebook.demo import load_demo
@@ -81,3 +83,40 @@ def test_the_daily_summary_keeps_dates_on_one_line(demo, tmp_path):
     size = pdf.styles()["cell"].fontSize
     assert all(pdf.text_width(row[reported_at], size) < widths[reported_at] for row in table.rows)
     render_png(demo.report_pdf(report, tmp_path / "daily.pdf"))
+
+
+def test_a_refused_enum_names_the_labels_and_json_gives_the_codes(nb, cli, tmp_path):
+    nb.lock()
+    fields = tmp_path / "case.json"
+    fields.write_text(
+        json.dumps({"title": "电动车被盗", "channel": "fax", "category": "help"}),
+        encoding="utf-8",
+    )
+    refused = cli(
+        "case",
+        "new",
+        "--type",
+        "incident",
+        "--file",
+        str(fields),
+        expect=1,
+        parse=False,
+        lang="zh_CN",
+    )
+    assert "110报警、来所报案" in refused.stderr and "call_110" not in refused.stderr
+    as_json = cli("case", "new", "--type", "incident", "--file", str(fields), "--json", expect=1)
+    [problem] = as_json["problems"]
+    assert problem["field"] == "channel" and problem["code"] == "enum"
+    assert problem["allowed"][:2] == ["call_110", "walk_in"]
+    assert "Walk-in" in problem["message"]
+
+
+def test_a_refused_status_names_the_labels(nb, monkeypatch):
+    from casebook import InvalidInputError
+
+    monkeypatch.setenv("CASEBOOK_LANG", "zh_CN")
+    case = nb.create_case("incident", {"title": "噪音扰民", "category": "noise"})
+    with pytest.raises(InvalidInputError, match="接报、受案") as refused:
+        nb.set_status(case.id, "bogus")
+    assert "received" not in str(refused.value)
+    assert refused.value.problems[0].allowed[0] == "received"
