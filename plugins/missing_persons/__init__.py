@@ -23,7 +23,7 @@ from casebook import (
     Vocabulary,
     hookimpl,
 )
-from casebook.clock import format_datetime, now, parse_datetime
+from casebook.clock import now, parse_datetime
 from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
@@ -279,14 +279,9 @@ def register_commands(cli: Any) -> None:
         if as_json:
             emit_json(report)
             return
-        click.echo(report.title + " " + format_datetime(at)[:10])
-        for key, value in report.summary.items():
-            if key != "alert_messages":
-                click.echo(f"  {key}: {value}")
-        for message in report.summary["alert_messages"]:
-            click.echo("  ! " + message)
-        for row in report.rows:
-            click.echo("  " + " | ".join(str(cell) for cell in row))
+        # Labelled as in the GUI and the PDF (the report's view); --json keeps the codes.
+        for line in notebook.report_view(report).lines():
+            click.echo(line)
 
 
 # ---------------------------------------------------------------------------------------
