@@ -169,7 +169,8 @@ class Notebook:
         )
         queries = Queries(session, self.path)
         tasks = Tasks(session, journal, queries, self)
-        cases = Cases(session, journal, queries, catalog, tasks, self)
+        self._roster = roster = Roster(session)
+        cases = Cases(session, journal, queries, catalog, tasks, roster, self)
         self._settings = Settings(session, journal, queries, tasks, self)
         self._plugin_admin = PluginAdmin(session, self.path, self, self._plugins_changed)
         self._catalog, self._queries, self._tasks, self._cases = catalog, queries, tasks, cases
@@ -177,7 +178,6 @@ class Notebook:
         self._review = Review(session, journal, queries, self)
         self._reports = Reports(queries, self)
         self._audit = Audit(session)
-        self._roster = Roster(session)
         self._replication = Replication(session, journal)
         if self._load_plugins_flag:
             self._plugin_admin.load()
@@ -266,6 +266,7 @@ class Notebook:
     import_cases = _Part("_cases", Cases)
     update_case = _Part("_cases", Cases)
     set_status = _Part("_cases", Cases)
+    assign_case = _Part("_cases", Cases)
     delete_case = _Part("_cases", Cases)
     add_entry = _Part("_cases", Cases)
     edit_entry = _Part("_cases", Cases)

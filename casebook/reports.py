@@ -9,7 +9,7 @@ from typing import Any
 from casebook import clock
 from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
-from casebook.models import DocumentSpec, Report, ReportSpec, Vocabulary
+from casebook.models import DocumentSpec, IssuedDocument, Report, ReportSpec, Vocabulary
 from casebook.queries import Queries
 from casebook.report_view import ReportView, report_view
 from casebook.vocabulary import Glossary, core_vocabulary
@@ -129,7 +129,8 @@ class Reports:
         return specs
 
     def render_document(self, name: str, case_id: str, path: str | os.PathLike) -> Path:
-        """Render a printable document of a case to a PDF file."""
+        """Render a printable document of a case to a PDF file, and record what printing it
+        means for the case when its plugin says (``DocumentSpec.issued``: a receipt)."""
         case = self.queries.get_case(case_id)
         for spec in self.documents(case_id):
             if spec.name == name:
@@ -142,6 +143,17 @@ class Reports:
                         case,
                         Path(path),
                     )
+                    issued = (
+                        self.host.run(
+                            spec.plugin,
+                            f"document {name}",
+                            spec.issued,
+                            self._notebook.plugin_context,
+                            case,
+                        )
+                        if spec.issued is not None
+                        else None
+                    )
                 except (InvalidInputError, IntegrityError):
                     raise
                 except Exception as error:
@@ -149,5 +161,13 @@ class Reports:
                     raise PluginError(
                         _("Document {name} failed: {error}").format(name=name, error=error)
                     ) from error
+                if issued is not None:
+                    if not isinstance(issued, IssuedDocument):
+                        raise PluginError(
+                            _("Document {name} failed: {error}").format(
+                                name=name, error="issued() did not return an IssuedDocument"
+                            )
+                        )
+                    self._notebook._cases.record_issued(case_id, spec.plugin, issued)
                 return Path(path)
         raise NotFoundError(_("No document {name} for this case.").format(name=name))

@@ -55,7 +55,9 @@ class Roster:
         That is the officer of the last handover (``case assign``) or, for a case never
         handed over, the officer who created it. :raises NotFoundError: no such case.
         """
-        rows = self.session.query("SELECT officer_id FROM cases WHERE case_id = ?", (str(case_id),))
+        rows = self.session.query(
+            "SELECT responsible FROM cases WHERE case_id = ?", (str(case_id),)
+        )
         if not rows:
             raise NotFoundError(_("No case {id}.").format(id=case_id))
         return rows[0][0]

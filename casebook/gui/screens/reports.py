@@ -16,6 +16,7 @@ from casebook.report_view import NUMBER, PERCENT, TEXT, Chart, ReportView, Table
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree
+from ..spreadsheet import save_spreadsheet
 from ..text import N_, _
 
 log = logging.getLogger(__name__)
@@ -123,6 +124,14 @@ class ReportsScreen(Screen):
             state="disabled",
         )
         self.pdf_button.pack(side="left", padx=4)
+        self.spreadsheet_button = ttk.Button(
+            controls,
+            text=_("Export…"),
+            bootstyle="secondary",
+            command=self.on_export_spreadsheet,
+            state="disabled",
+        )
+        self.spreadsheet_button.pack(side="left", padx=4)
         self.progress = ttk.Progressbar(controls, mode="indeterminate", length=120)
         self.description = ttk.Label(self, text="", bootstyle="secondary", wraplength=900)
         self.description.pack(anchor="w")
@@ -218,6 +227,7 @@ class ReportsScreen(Screen):
         self.report, self.view = report, view
         self.pdf_button.configure(state="normal")
         self.header.configure(text="    ".join(view.header_parts()))
+        self.spreadsheet_button.configure(state="normal")
         for child in self.summary_frame.winfo_children():
             child.destroy()
         for column, (label, value) in enumerate(view.figures):
@@ -289,6 +299,15 @@ class ReportsScreen(Screen):
                 if legend is not None:
                     shown.extend(text.get_text() for text in legend.get_texts())
         return [text for text in shown if text]
+
+    def on_export_spreadsheet(self, path: str | None = None) -> Any:
+        """Save the built report (its figures and its table) as a spreadsheet."""
+        from casebook.export import report_sheets
+
+        report = self.report
+        if report is None:
+            return None
+        return save_spreadsheet(self, report.name, lambda: report_sheets(self.nb, report), path)
 
     def on_export_pdf(self, path: str | None = None) -> None:
         if self.report is None:
