@@ -46,13 +46,14 @@ from casebook.models import (
 from casebook.notebook import STATUSES, Notebook
 from casebook.plugin_context import PluginContext
 from casebook.plugin_host import API_VERSION
-from casebook.vocabulary import Glossary, ReportRole
+from casebook.vocabulary import OFFICERS, Glossary, ReportRole
 
 __version__ = "0.1.0"
 
 __all__ = [
     "API_VERSION",
     "MAX_FINDING_POINTS",
+    "OFFICERS",
     "SEVERITIES",
     "STATUSES",
     "Alarm",

@@ -19,7 +19,7 @@ from casebook.catalog import Catalog
 from casebook.clock import format_hlc
 from casebook.errors import InvalidInputError, NotFoundError
 from casebook.findings import Findings
-from casebook.i18n import _
+from casebook.i18n import _, language
 from casebook.journal import Journal
 from casebook.models import Case, Entry, IssuedDocument, Problem
 from casebook.oplog import json_value, new_id
@@ -28,6 +28,7 @@ from casebook.queries import Queries
 from casebook.roster import Roster
 from casebook.session import Session
 from casebook.tasks import Tasks, check_entry
+from casebook.vocabulary import Glossary, core_vocabulary
 
 STATUSES = (
     "received",
@@ -449,8 +450,13 @@ class Cases:
 
     def check_status(self, status: str) -> None:
         if status not in STATUSES:
+            labels = Glossary([core_vocabulary()]).enum_labels("status")
+            separator = "、" if language().startswith("zh") else ", "
+            message = _("status: must be one of {choices}").format(
+                choices=separator.join(labels.get(code, code) for code in STATUSES)
+            )
             raise InvalidInputError(
-                _("status: must be one of {choices}").format(choices=", ".join(STATUSES))
+                message, [Problem("status", message, "enum", allowed=list(STATUSES))]
             )
 
     def refuse_deleted(self, case: Case) -> None:

@@ -263,8 +263,9 @@ class CaseType:
             message = _("{field}: must be {type}").format(field=field, type=names)
         elif keyword == "enum":
             message = _("{field}: must be one of {choices}").format(
-                field=field, choices=", ".join(str(v) for v in value)
+                field=field, choices=self.choices(path.split(".")[0], value)
             )
+            return Problem(path, message, keyword, allowed=list(value))
         elif keyword in ("minimum", "exclusiveMinimum"):
             message = _("{field}: must be at least {limit}").format(field=field, limit=value)
         elif keyword in ("maximum", "exclusiveMaximum"):
@@ -286,6 +287,22 @@ class CaseType:
         else:
             message = _("{field}: invalid value").format(field=field)
         return Problem(path, message, keyword)
+
+    def enum_label(self, field: str, code: Any) -> str:
+        """The label of one code of a field, from the schema's ``x-enum-labels`` (the code
+        itself when it has none)."""
+        table = self.schema.get("x-enum-labels") or {}
+        for lang in (language(), "en"):
+            label = ((table.get(lang) or {}).get(field) or {}).get(str(code))
+            if isinstance(label, str) and label:
+                return label
+        return str(code)
+
+    def choices(self, field: str, codes: list[Any]) -> str:
+        """The allowed values of a field as the officer knows them: their labels
+        (报警电话110、来所报案…); the codes go in the problem's ``allowed``."""
+        separator = "、" if language().startswith("zh") else ", "
+        return separator.join(self.enum_label(field, code) for code in codes)
 
     def _named(self, path: str) -> str:
         """The field's path, with its label when it has one: "age (年龄)"."""

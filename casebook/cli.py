@@ -174,16 +174,26 @@ def case() -> None:
     is_flag=True,
     help="Keep a possible second file for the same person, linked to the other.",
 )
+@json_option
 @click.pass_context
 def case_new(
-    ctx: click.Context, case_type: str, file: str | None, status: str, confirm_duplicate: bool
+    ctx: click.Context,
+    case_type: str,
+    file: str | None,
+    status: str,
+    confirm_duplicate: bool,
+    as_json: bool,
 ) -> None:
-    """Create a case from JSON fields; prints the new id."""
+    """Create a case from JSON fields; prints the new id (with --json: the case, or the
+    refusal with each problem's field and allowed codes)."""
     fields = read_json(file)
     created = open_notebook(ctx).create_case(
         case_type, fields, status=status, confirm=confirm_duplicate
     )
-    click.echo(created.id)
+    if as_json:
+        emit_json(created)
+    else:
+        click.echo(created.id)
 
 
 @case.command("import")
@@ -752,13 +762,9 @@ def report(
     elif as_json:
         emit_json(built)
     else:
-        click.echo(built.title)
-        for key, value in built.summary.items():
-            click.echo(f"  {key}: {value}")
-        if built.columns:
-            click.echo("  " + " | ".join(built.columns))
-            for row in built.rows:
-                click.echo("  " + " | ".join(str(v) for v in row))
+        # Labelled as the GUI and the PDF show it; --json keeps the codes and numbers.
+        for line in notebook.report_view(built).lines():
+            click.echo(line)
     for warning in built.warnings if not as_json else []:
         click.echo(_("Warning: {warning}").format(warning=warning), err=True)
 
@@ -1064,6 +1070,15 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except CasebookError as error:
         click.echo(_("Error: {message}").format(message=error), err=True)
+        if "--json" in (sys.argv[1:] if argv is None else argv):
+            # Scripts get the refusal as codes: each problem's field, kind and allowed codes.
+            emit_json(
+                {
+                    "error": str(error),
+                    "exit_code": error.exit_code,
+                    "problems": [problem.to_dict() for problem in getattr(error, "problems", [])],
+                }
+            )
         sys.exit(error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)

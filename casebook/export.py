@@ -23,7 +23,7 @@ from casebook.errors import InvalidInputError
 from casebook.gui import text as words
 from casebook.i18n import _
 from casebook.models import CaseSummary, Officer, Report, ReviewResult, Task
-from casebook.pdf import summary_labels
+from casebook.vocabulary import OFFICERS
 
 FORMATS = ("csv", "xlsx")
 #: The characters that make a spreadsheet read a cell as a formula (CSV injection): a cell of
@@ -160,10 +160,16 @@ def officer_sheet(officers: Iterable[Officer]) -> Sheet:
 def report_sheets(notebook: Any, report: Report) -> list[Sheet]:
     """A report as the PDF lays it out: its summary figures (labelled from the vocabulary,
     the report's own labels first), each nested figure table, then its table."""
-    labels = {**summary_labels(report, notebook.vocabulary()), **report.labels}
+    glossary = notebook.vocabulary()
 
     def label(key: Any) -> str:
-        return labels.get(str(key)) or words.humanize(key)
+        return report.labels.get(str(key)) or glossary.label("report_key", key)
+
+    def code_label(name: Any, code: Any) -> str:
+        # A code under a report key: an enum's label, or an officer's roster name.
+        if glossary.key_enum(name) == OFFICERS:
+            return notebook.officer_name(str(code))
+        return glossary.key_label(name, code)
 
     summary = Sheet(
         report.title,
@@ -181,7 +187,7 @@ def report_sheets(notebook: Any, report: Report) -> list[Sheet]:
                 Sheet(
                     label(name),
                     [label(name), _("Value")],
-                    [[label(key), _cell_value(item)] for key, item in value.items()],
+                    [[code_label(name, key), _cell_value(item)] for key, item in value.items()],
                 )
             )
     if report.columns:

@@ -31,6 +31,8 @@ class Problem(_Plain):
     message: str
     code: str = "invalid"
     confirm: dict[str, Any] | None = None
+    #: for a refused enum value, the codes allowed (the message names their labels).
+    allowed: list[Any] = field(default_factory=list)
 
 
 # --- cases ----------------------------------------------------------------------------
@@ -318,7 +320,8 @@ class Report(_Plain):
     """A built report: a summary of named figures plus a table.
 
     ``summary`` maps figure names to numbers; ``columns``/``rows`` form the table;
-    ``charts`` optionally names (title, x column, y column) series the GUI can draw.
+    ``charts`` optionally names (title, x column, y column) series the GUI and the PDF draw.
+    These stay codes and numbers (``--json``); :mod:`casebook.report_view` labels them.
     """
 
     name: str
@@ -332,6 +335,16 @@ class Report(_Plain):
     #: what makes the figures incomplete (a review rule that failed or was refused), shown
     #: with the report in the CLI, the GUI and the PDF.
     warnings: list[str] = field(default_factory=list)
+    #: rate key -> ``[part key, whole key]``: the rate is shown as a percentage with its
+    #: counts, 82.5%（7031/8520）, in the summary and in every nested group holding the same
+    #: keys. A whole given as a list of keys is their sum (``["done", ["done", "overdue"]]``).
+    rates: dict[str, list[Any]] = field(default_factory=dict)
+    #: the code of each column (``"month"``, ``"rate"``), so that cells are shown like the
+    #: summary keys of that name: rates as percentages, enum codes and officers labelled.
+    column_keys: list[str] = field(default_factory=list)
+    #: the period asked for, as ISO dates ("" when open); the host sets them.
+    start: str = ""
+    end: str = ""
 
 
 @dataclass

@@ -318,6 +318,8 @@ class Notebook:
     reports = _Part("_reports", Reports)
     build_report = _Part("_reports", Reports)
     report_pdf = _Part("_reports", Reports)
+    report_view = _Part("_reports", Reports)
+    unit_name = _Part("_reports", Reports)
     vocabulary = _Part("_reports", Reports)
     documents = _Part("_reports", Reports)
     render_document = _Part("_reports", Reports)

@@ -20,11 +20,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from casebook import pdf_fonts
+from casebook import clock, pdf_fonts
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
 from casebook.models import Report
 from casebook.pdf_fonts import LATIN_FONT
+from casebook.report_view import Chart, ReportView
 
 if TYPE_CHECKING:
     from casebook.vocabulary import Glossary
@@ -205,50 +206,300 @@ def usable_width() -> float:
 # --- finished documents ---------------------------------------------------------------
 
 
-def label(key: str, labels: dict[str, str] | None = None) -> str:
-    """The display label of a summary key: from ``labels``, else the key with spaces."""
-    return (labels or {}).get(key) or str(key).replace("_", " ")
-
-
 def report_pdf(
-    report: Report,
-    path: str | Path,
-    *,
-    subtitle: str = "",
-    labels: dict[str, str] | None = None,
+    report: Report | ReportView, path: str | Path, *, glossary: Glossary | None = None
 ) -> Path:
-    """A report as a PDF: title, the summary figures, then the table.
+    """A report as a PDF, as the GUI shows it: the title, a header with the unit, the
+    period and the print date, the summary figures, the charts, the nested groups and the
+    table, with columns fitted to the page.
 
-    :param labels: display labels of the summary keys (e.g. translated); missing keys are
-        shown with underscores as spaces.
+    :param report: a :class:`~casebook.report_view.ReportView` (``nb.report_view``), or a
+        built report, labelled here from ``glossary`` (and the report's own ``labels``).
 
-    >>> report_pdf(Report("onsite", "On-site closure", {"rate": 0.8611}), "onsite.pdf")
+    >>> report_pdf(nb.report_view(nb.build_report("onsite")), "onsite.pdf")
     """
     from reportlab.lib.units import mm
-    from reportlab.platypus import Spacer
+    from reportlab.platypus import KeepTogether, Spacer
 
-    flowables: list[Any] = [paragraph(report.title, "title")]
-    if subtitle:
-        flowables.append(paragraph(subtitle, "center"))
+    from casebook.report_view import report_view
+    from casebook.vocabulary import Glossary
+
+    view = (
+        report
+        if isinstance(report, ReportView)
+        else report_view(report, glossary or Glossary(), printed_at=clock.now())
+    )
+    width = usable_width()
+    flowables: list[Any] = [paragraph(view.title, "title")]
+    if view.header:
+        flowables.append(header_line(view.header_parts(), width=width))
     # What makes the figures incomplete comes before them, never after.
-    flowables.extend(paragraph("⚠ " + warning, "small") for warning in report.warnings)
+    flowables.extend(paragraph("⚠ " + warning, "small") for warning in view.warnings)
     flowables.append(Spacer(1, 4 * mm))
-    summary_rows = [
-        (label(name, labels), value)
-        for name, value in report.summary.items()
-        if not isinstance(value, dict)
-    ]
-    nested = [(name, value) for name, value in report.summary.items() if isinstance(value, dict)]
-    if summary_rows:
-        flowables.append(field_table(summary_rows, label_width=60 * mm))
-    for name, value in nested:
-        flowables.extend([Spacer(1, 3 * mm), paragraph(label(name, labels), "heading")])
-        rows = [(label(key, labels), item) for key, item in value.items()]
-        flowables.append(field_table(rows, label_width=60 * mm))
-    if report.columns:
+    if view.figures:
+        flowables.append(pairs_grid(view.figures, width=width))
+    for chart in view.charts:
+        flowables.append(Spacer(1, 4 * mm))
+        flowables.append(
+            KeepTogether([paragraph(chart.title, "heading"), chart_drawing(chart, width)])
+        )
+    for table in view.tables:
+        heading = paragraph(table.title, "heading")
+        if table.columns:
+            body = fitted_table(table.columns, table.rows, table.kinds, width=width)
+        else:
+            body = pairs_grid([(row[0], row[1]) for row in table.rows], width=width)
+        flowables.extend([Spacer(1, 4 * mm), KeepTogether([heading, body])])
+    if view.table is not None and view.table.columns:
         flowables.append(Spacer(1, 6 * mm))
-        flowables.append(data_table(report.columns, report.rows, width=usable_width()))
-    return build_pdf(path, flowables, title=report.title)
+        flowables.append(
+            fitted_table(view.table.columns, view.table.rows, view.table.kinds, width=width)
+        )
+    return build_pdf(path, flowables, title=view.title, author=dict(view.header).get(_("Unit"), ""))
+
+
+def header_line(parts: Sequence[str], *, width: float) -> Any:
+    """A report's header (unit, period, print date) on one line, each part in its cell."""
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.platypus import Table, TableStyle
+
+    cells = [styled(part, "small", alignment=TA_CENTER) for part in parts]
+    # Each part gets room in proportion to its length, so a long unit name stays whole.
+    size = styles()["small"].fontSize
+    lengths = [text_width(part, size) + 12 for part in parts]
+    table = Table([cells], colWidths=[width * length / sum(lengths) for length in lengths])
+    table.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "MIDDLE")]))
+    return table
+
+
+def pairs_grid(pairs: Sequence[tuple[str, Any]], *, width: float, per_line: int = 2) -> Any:
+    """(label, value) pairs in a grid, ``per_line`` pairs to a line: a report's many short
+    figures fit in a fraction of the height of one pair per line."""
+    from reportlab.lib import colors
+    from reportlab.platypus import Table, TableStyle
+
+    pairs = list(pairs)
+    per_line = max(1, min(per_line, len(pairs)))
+    rows = []
+    for start in range(0, len(pairs), per_line):
+        line = pairs[start : start + per_line]
+        line += [("", "")] * (per_line - len(line))
+        rows.append([paragraph(cell, "cell") for pair in line for cell in pair])
+    pair_width = width / per_line
+    table = Table(rows, colWidths=[pair_width * 0.55, pair_width * 0.45] * per_line)
+    style = [
+        ("GRID", (0, 0), (-1, -1), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "MIDDLE"),
+        ("TOPPADDING", (0, 0), (-1, -1), 3),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+    ]
+    style += [
+        ("BACKGROUND", (column, 0), (column, -1), colors.HexColor("#f0f0f0"))
+        for column in range(0, 2 * per_line, 2)
+    ]
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def text_width(value: str, size: float) -> float:
+    """The width of a line of text at ``size`` points: CJK characters one em each, the
+    rest as :data:`LATIN_FONT` draws them (as :func:`markup` sets them)."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    wide = sum(1 for char in value if ord(char) >= 0x2E80)
+    narrow = "".join(char for char in value if ord(char) < 0x2E80)
+    return wide * size + stringWidth(narrow, LATIN_FONT, size)
+
+
+def column_widths(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence[str], width: float
+) -> list[float]:
+    """Widths of a table's columns that fit ``width``: numbers, rates and dates get the room
+    to stay on one line (a date that wraps is unreadable); text columns share the rest in
+    proportion to what they hold, and wrap."""
+    from casebook.report_view import TEXT
+
+    size, padding = styles()["cell"].fontSize, 13.0
+    count = len(columns)
+    kinds = [*kinds, *[TEXT] * count][:count]
+    natural, least = [], []
+    for index, column in enumerate(columns):
+        cells = [text(row[index]) for row in rows if index < len(row)]
+        longest = max(
+            (text_width(line, size) for cell in cells for line in cell.split("\n")), default=0
+        )
+        # A heading wraps, but not below four characters to a line.
+        heading = min(text_width(column, size), 4 * size)
+        if kinds[index] == TEXT:
+            natural.append(max(longest, text_width(column, size)) + padding)
+            least.append(max(heading, min(longest, 6 * size)) + padding)
+        else:
+            natural.append(max(longest, heading) + padding)
+            least.append(natural[-1])
+    if sum(natural) <= width:
+        spare = (width - sum(natural)) / count
+        return [share + spare for share in natural]
+    fixed = sum(least[i] for i in range(count) if kinds[i] != TEXT)
+    texts = [i for i in range(count) if kinds[i] == TEXT]
+    room = width - fixed
+    if texts and room >= sum(least[i] for i in texts):
+        widths = list(least)
+        # Give each text column its least width, then the rest in proportion to its want.
+        spare = room - sum(least[i] for i in texts)
+        extra = sum(natural[i] - least[i] for i in texts) or 1.0
+        for i in texts:
+            widths[i] = least[i] + spare * (natural[i] - least[i]) / extra
+        return widths
+    scale = width / sum(least)  # nothing fits: every column shrinks alike
+    return [share * scale for share in least]
+
+
+def fitted_table(
+    columns: Sequence[str], rows: Sequence[Sequence[Any]], kinds: Sequence[str], *, width: float
+) -> Any:
+    """A table with a header row that repeats on every page, its columns fitted to ``width``
+    (:func:`column_widths`); numbers and rates aligned right."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_RIGHT
+    from reportlab.platypus import Table, TableStyle
+
+    from casebook.report_view import NUMBER, PERCENT
+
+    right = {i for i, kind in enumerate(kinds) if kind in (NUMBER, PERCENT)}
+    body = [[paragraph(column, "cell") for column in columns]]
+    body.extend(
+        [
+            styled(cell, "cell", alignment=TA_RIGHT) if i in right else paragraph(cell, "cell")
+            for i, cell in enumerate(row)
+        ]
+        for row in rows
+    )
+    table = Table(body, colWidths=column_widths(columns, rows, kinds, width), repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.5, colors.grey),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#dde6f0")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+#: the colours of a chart's series, in order (print well in grey too).
+CHART_COLOURS = ("#2f5597", "#c55a11", "#548235", "#7f6000", "#7030a0", "#1f7f7f")
+
+
+def chart_drawing(chart: Chart, width: float, height: float | None = None) -> Any:
+    """A report's chart as vector drawing: bars (or lines) per series with a value axis, the
+    x labels and the legend set in the print font, so they read like the rest of the page
+    and stay searchable text."""
+    from reportlab.lib import colors
+    from reportlab.lib.enums import TA_CENTER
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Flowable
+
+    height = height or 62 * mm
+    labels = list(chart.labels)
+    # Every label stays readable: with many, only every n-th is written.
+    step = max(1, -(-len(labels) // 14))
+    captions = [
+        styled(label, "small", alignment=TA_CENTER, fontSize=7.5, leading=9)
+        if index % step == 0
+        else None
+        for index, label in enumerate(labels)
+    ]
+    legend = [styled(name, "small", fontSize=8, leading=10) for name, _values in chart.series]
+    values = [value for _name, series in chart.series for value in series]
+    top = 1.0 if chart.percent and max(values, default=0) <= 1.0 else max(values, default=0)
+    top = nice_ceiling(top)
+
+    def tick_text(value: float) -> str:
+        if chart.percent:
+            return f"{value * 100:.0f}%"
+        return f"{value:g}"
+
+    class ChartFlowable(Flowable):
+        def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
+            return width, height
+
+        def draw(self) -> None:
+            canvas = self.canv
+            left, bottom, legend_height = 34.0, 26.0, 16.0 if len(chart.series) > 1 else 0.0
+            plot_width = width - left - 6
+            plot_height = height - bottom - legend_height - 6
+            canvas.saveState()
+            canvas.setFont(LATIN_FONT, 7.5)
+            canvas.setStrokeColor(colors.HexColor("#b0b0b0"))
+            canvas.setLineWidth(0.4)
+            for tick in range(5):
+                value = top * tick / 4
+                y = bottom + plot_height * tick / 4
+                canvas.line(left, y, left + plot_width, y)
+                canvas.drawRightString(left - 3, y - 2.5, tick_text(value))
+            slots = max(1, len(labels))
+            slot = plot_width / slots
+            count = max(1, len(chart.series))
+            for number, (_name, series) in enumerate(chart.series):
+                colour = colors.HexColor(CHART_COLOURS[number % len(CHART_COLOURS)])
+                canvas.setFillColor(colour)
+                canvas.setStrokeColor(colour)
+                points = []
+                for index, value in enumerate(series[:slots]):
+                    bar_height = plot_height * (value / top if top else 0)
+                    if chart.kind == "line":
+                        points.append((left + slot * (index + 0.5), bottom + bar_height))
+                        continue
+                    bar = slot * 0.8 / count
+                    x = left + slot * index + slot * 0.1 + bar * number
+                    canvas.rect(x, bottom, bar, bar_height, stroke=0, fill=1)
+                if points:
+                    canvas.setLineWidth(1.2)
+                    for start, end in zip(points, points[1:], strict=False):
+                        canvas.line(*start, *end)
+                    for x, y in points:
+                        canvas.circle(x, y, 1.8, stroke=0, fill=1)
+            canvas.setStrokeColor(colors.black)
+            canvas.setLineWidth(0.6)
+            canvas.line(left, bottom, left + plot_width, bottom)
+            canvas.restoreState()
+            for index, caption in enumerate(captions):
+                if caption is None:
+                    continue
+                caption_width = slot * step
+                _w, caption_height = caption.wrap(caption_width, bottom)
+                caption.drawOn(
+                    canvas,
+                    left + slot * (index + 0.5) - caption_width / 2,
+                    bottom - 3 - caption_height,
+                )
+            x = left
+            for number, entry in enumerate(legend if len(legend) > 1 else []):
+                colour = colors.HexColor(CHART_COLOURS[number % len(CHART_COLOURS)])
+                canvas.saveState()
+                canvas.setFillColor(colour)
+                canvas.rect(x, height - 11, 8, 8, stroke=0, fill=1)
+                canvas.restoreState()
+                entry_width = min(entry.minWidth() + 4, plot_width / len(legend) - 12)
+                _w, entry_height = entry.wrap(entry_width, 12)
+                entry.drawOn(canvas, x + 11, height - 12)
+                x += entry_width + 24
+
+    return ChartFlowable()
+
+
+def nice_ceiling(value: float) -> float:
+    """The top of a value axis: 1, 2, 2.5 or 5 times a power of ten, at least ``value``."""
+    import math
+
+    if value <= 0:
+        return 1.0
+    power = 10 ** math.floor(math.log10(value))
+    for factor in (1, 2, 2.5, 5, 10):
+        if value <= factor * power:
+            return factor * power
+    return 10 * power
 
 
 # --- parts of the station's papers -----------------------------------------------------
@@ -653,24 +904,3 @@ def ledger_pdf(
     for section in sections:
         flowables.extend(section)
     return build_pdf(path, flowables, title=title, author=unit)
-
-
-def render_report(report: Report, path: str | Path, glossary: Glossary | None = None) -> Path:
-    """The name :meth:`casebook.Notebook.report_pdf` calls: :func:`report_pdf` labelled from
-    the plugins' vocabulary (``notebook.vocabulary()``); the report's own ``labels`` win."""
-    return report_pdf(report, path, labels={**summary_labels(report, glossary), **report.labels})
-
-
-def summary_labels(report: Report, glossary: Glossary | None) -> dict[str, str]:
-    """The display label of every summary key of ``report``, and of the keys of its nested
-    tables (a cause under ``by_cause``), from the vocabulary."""
-    if glossary is None:
-        return {}
-    labels: dict[str, str] = {}
-    for name, value in report.summary.items():
-        if isinstance(value, dict):
-            for key in value:
-                labels.setdefault(str(key), glossary.key_label(name, key))
-    for name in report.summary:
-        labels[str(name)] = glossary.label("report_key", name)
-    return labels

@@ -32,6 +32,7 @@ if TYPE_CHECKING:
         Task,
     )
     from casebook.notebook import Notebook
+    from casebook.vocabulary import Glossary
 
 
 class PluginContext:
@@ -172,6 +173,15 @@ class PluginContext:
         """The recorded findings of every case that has any, scored."""
         with host_code():
             return self.__notebook.recorded_reviews()
+
+    # -- labels ------------------------------------------------------------------------------
+
+    def vocabulary(self) -> Glossary:
+        """The labels of every code (fields, enums, statuses, kinds, report keys) in the
+        user's language: the one vocabulary the GUI and the PDFs read
+        (:meth:`casebook.Notebook.vocabulary`)."""
+        with host_code():
+            return self.__notebook.vocabulary()
 
     # -- settings --------------------------------------------------------------------------
 

@@ -11,7 +11,11 @@ from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, Pl
 from casebook.i18n import _
 from casebook.models import DocumentSpec, IssuedDocument, Report, ReportSpec, Vocabulary
 from casebook.queries import Queries
-from casebook.vocabulary import Glossary
+from casebook.report_view import ReportView, report_view
+from casebook.vocabulary import Glossary, core_vocabulary
+
+#: the station setting that names the unit in report headers (declared by the station plugin).
+UNIT_NAME_SETTING = "station.name"
 
 
 class Reports:
@@ -63,6 +67,9 @@ class Reports:
                     raise PluginError(
                         _("Report {name} failed: {error}").format(name=name, error="not a Report")
                     )
+                # The period asked for, for the header of every rendering.
+                report.start = start_at.date().isoformat() if start_at else ""
+                report.end = end_at.date().isoformat() if end_at else ""
                 return report
         raise NotFoundError(
             _("No report {name}. Available: {names}").format(
@@ -70,11 +77,34 @@ class Reports:
             )
         )
 
+    def report_view(self, report: Report) -> ReportView:
+        """A built report in the officer's language, as the GUI, the PDF and the CLI show
+        it: keys and codes labelled from the vocabulary, rates with their counts, officers
+        by name, and a header with the unit, the period and the time it is shown."""
+        return report_view(
+            report,
+            self.vocabulary(),
+            unit=self.unit_name(),
+            printed_at=clock.now(),
+            officer_name=self._notebook.officer_name,
+        )
+
     def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
-        """Write a built report as a PDF (Chinese included)."""
+        """Write a built report as a PDF (Chinese included): its :meth:`report_view`, with
+        its charts drawn."""
         from casebook import pdf
 
-        return pdf.render_report(report, Path(path), self.vocabulary())
+        return pdf.report_pdf(self.report_view(report), Path(path))
+
+    def unit_name(self) -> str:
+        """The unit reports are headed with: the station's name setting
+        (:data:`UNIT_NAME_SETTING`, when a plugin declares it and it is filled in), else
+        the unit of this laptop's officer."""
+        if any(spec.key == UNIT_NAME_SETTING for spec in self._notebook.setting_specs()):
+            name = str(self._notebook.setting(UNIT_NAME_SETTING) or "").strip()
+            if name:
+                return name
+        return str(self._notebook.officer.get("unit") or "")
 
     def vocabulary(self) -> Glossary:
         """The labels of every code the plugins declare (``register_vocabulary``) and of the
@@ -83,6 +113,7 @@ class Reports:
         for plugin, vocabulary in self.host.collect("register_vocabulary", Vocabulary):
             vocabulary.plugin = vocabulary.plugin or plugin
             declared.append(vocabulary)
+        declared.append(core_vocabulary())
         return Glossary(declared, self._notebook.case_types())
 
     def documents(self, case_id: str | None = None) -> list[DocumentSpec]:

@@ -1,7 +1,8 @@
 """The merged vocabulary of the plugins: display labels of the codes they produce.
 
 Plugins declare a :class:`~casebook.models.Vocabulary` each (``register_vocabulary``); the
-case types add the ``x-enum-labels`` of their fields. :meth:`casebook.Notebook.vocabulary`
+core adds its own codes (:func:`core_vocabulary`: statuses, task states, severities); the
+case types add the ``x-labels`` and ``x-enum-labels`` of their fields. :meth:`casebook.Notebook.vocabulary`
 merges them into a :class:`Glossary`, which the GUI and the PDFs both read, so neither
 knows a plugin's report, key, kind or code by name.
 
@@ -16,7 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from casebook.i18n import language
+from casebook.i18n import N_, _, language
 from casebook.models import Vocabulary
 
 #: the kinds of code :meth:`Glossary.label` looks up, with the Vocabulary field of each.
@@ -48,7 +49,56 @@ ROLES = {
     "officer_points": "a summary key mapping officer ids to points, shown on the Review page",
 }
 
+#: the enum name a plugin gives in ``key_enums`` for report keys and columns that hold officer
+#: ids (``{"points_by_officer": OFFICERS}``): they are shown by the officer's name from the
+#: station roster, not by a label of the vocabulary.
+OFFICERS = "officer"
+
 Label = Callable[[], str]
+
+
+def core_vocabulary() -> Vocabulary:
+    """The labels of the codes the core itself produces: case statuses (enum ``status``),
+    task states (``task_status``), severities (``severity``) and the core's entry kinds.
+    :meth:`casebook.Notebook.vocabulary` merges it after the plugins' vocabularies."""
+    return Vocabulary(
+        enums={
+            "status": {
+                "received": N_("Received"),
+                "accepted": N_("Accepted"),
+                "not_accepted": N_("Not accepted"),
+                "filed": N_("Filed"),
+                "not_filed": N_("Not filed"),
+                "handled": N_("Handled"),
+                "diverted": N_("Diverted"),
+                "transferred": N_("Transferred"),
+                "closed": N_("Closed"),
+            },
+            "task_status": {
+                "due": N_("Due today"),
+                "overdue": N_("Overdue"),
+                "upcoming": N_("Upcoming"),
+                "done": N_("Done"),
+                "cancelled": N_("Cancelled"),
+            },
+            "severity": {
+                "info": N_("Info"),
+                "warning": N_("Warning"),
+                "error": N_("Error"),
+                "critical": N_("Critical"),
+            },
+        },
+        entry_kinds={
+            "note": N_("Note"),
+            "action": N_("Action"),
+            "status": N_("Status change"),
+            "attachment": N_("Attachment"),
+            "finding": N_("Review finding"),
+            "rectification": N_("Rectification"),
+        },
+        translate=_,
+        plugin="casebook",
+    )
 
 
 def humanize(code: Any) -> str:
@@ -119,6 +169,13 @@ class Glossary:
     # -- building -------------------------------------------------------------------------
 
     def _add_schema(self, schema: dict[str, Any]) -> None:
+        field_labels: dict[str, dict[str, str]] = {}  # field -> lang -> label
+        for lang, names in (schema.get("x-labels") or {}).items():
+            for name, text in names.items() if isinstance(names, dict) else []:
+                if isinstance(text, str) and text:
+                    field_labels.setdefault(str(name), {})[lang] = text
+        for name, labels in field_labels.items():
+            self._labels["field"].setdefault(name, _per_language(labels))
         table = schema.get("x-enum-labels")
         if not isinstance(table, dict):
             return
@@ -184,6 +241,11 @@ class Glossary:
         if enum is not None and str(code) in self._enums.get(enum, {}):
             return self.enum_label(enum, code)
         return self.label("report_key", code)
+
+    def key_enum(self, report_key: Any) -> str | None:
+        """The enum whose codes a report key (or a report column) holds, as declared in
+        ``key_enums`` (:data:`OFFICERS` for officer ids), or None."""
+        return self._key_enums.get(str(report_key))
 
     def labels(self, kind: str) -> dict[str, str]:
         """``{code: label}`` of one kind."""

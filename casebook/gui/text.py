@@ -99,12 +99,6 @@ def kind_label(kind: str, glossary: Glossary | None = None) -> str:
     return glossary.label("entry_kind", kind) if glossary is not None else humanize(kind)
 
 
-def summary_label(labels: dict[str, str], key: Any, glossary: Glossary) -> str:
-    """The label of a report's summary key: the report's own ``labels`` first (as the PDF
-    does), then the plugins' vocabulary."""
-    return labels.get(str(key)) or glossary.label("report_key", key)
-
-
 def alert_kind_label(kind: str, glossary: Glossary | None = None) -> str:
     """The display name of an alert kind, from the plugins' vocabulary."""
     return glossary.label("alert_kind", kind) if glossary is not None else humanize(kind)

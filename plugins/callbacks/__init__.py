@@ -225,6 +225,12 @@ def register_vocabulary() -> list[Vocabulary]:
                 "overdue": N_("Overdue"),
                 "overdue_more_than_a_day": N_("Overdue more than a day"),
                 "on_time_rate": N_("On-time rate"),
+                "handled": N_("Matters handled"),
+                "month": N_("Month"),
+                "case": N_("Case"),
+                "task": N_("Task"),
+                "due_at": N_("Due at"),
+                "hours_overdue": N_("Hours overdue"),
             },
             fields={
                 "reached": N_("Person reached"),

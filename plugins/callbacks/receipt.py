@@ -13,7 +13,7 @@ from typing import Any
 
 from casebook import EntrySpec, IssuedDocument
 from casebook.clock import parse_datetime
-from casebook.i18n import gettext_for, language
+from casebook.i18n import gettext_for
 from casebook.pdf import long_date, mask_id_number, receipt_pdf
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
@@ -49,17 +49,11 @@ def reported_moment(case: Any) -> Any:
 
 def choice_label(context: Any, case: Any, field: str) -> str:
     """The label of a coded field (the channel 报警方式) in the user's language, from the
-    case type's own ``x-enum-labels``; the code itself when the type has no label for it."""
+    one vocabulary (the case type's ``x-enum-labels``)."""
     code = case.fields.get(field)
     if code in (None, ""):
         return ""
-    schema = context.case_types().get(case.type) or {}
-    labels = schema.get("x-enum-labels") or {}
-    for lang in (language(), "en"):
-        label = ((labels.get(lang) or {}).get(field) or {}).get(code)
-        if label:
-            return label
-    return str(code)
+    return context.vocabulary().enum_label(field, code)
 
 
 def receipt_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
@@ -79,7 +73,7 @@ def receipt_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
         (_("Channel"), choice_label(context, case, "channel")),
         (_("Location"), fields.get("location") or fields.get("last_seen_place", "")),
         (_("Matter reported"), matter),
-        (_("Receiving officer"), officer.get("name", case.officer_id)),
+        (_("Receiving officer"), context.officer_name(case.officer_id) or officer.get("name", "")),
         (_("Receiving unit"), case.unit or officer.get("unit", "")),
         *added_field_rows(context, case),
     ]
@@ -89,15 +83,17 @@ def added_field_rows(context: Any, case: Any) -> list[tuple[str, Any]]:
     """The fields other plugins added to the case's type (``x-added-fields``), labelled in
     the user's language, for those the case has."""
     schema = context.case_types().get(case.type) or {}
-    labels = schema.get("x-labels") or {}
+    glossary = context.vocabulary()
     rows = []
     for name in schema.get("x-added-fields") or {}:
         value = case.fields.get(name)
         if value in (None, "", [], {}):
             continue
-        label = (labels.get(language()) or {}).get(name) or (labels.get("en") or {}).get(name)
         rows.append(
-            (label or name, ", ".join(map(str, value)) if isinstance(value, list) else value)
+            (
+                glossary.label("field", name),
+                ", ".join(map(str, value)) if isinstance(value, list) else value,
+            )
         )
     return rows
 

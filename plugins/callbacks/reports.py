@@ -49,6 +49,7 @@ def satisfaction(cases: list[Any], start: datetime | None, end: datetime | None)
         "satisfied": counts["satisfied"],
         "basically_satisfied": counts["basically_satisfied"],
         "dissatisfied": counts["dissatisfied"],
+        "handled": counts["handled"],
         # Old outcomes that say reached without a level: shown, not counted in the rates.
         "reached_without_level": counts["reached_without_level"],
         # Satisfaction is published to a tenth of a percent (82.5%), as in seed 002.
@@ -75,7 +76,21 @@ def satisfaction(cases: list[Any], start: datetime | None, end: datetime | None)
         summary=summary,
         columns=[_("Month"), _("Callbacks done"), _("Reached"), _("Satisfied"), _("Rate")],
         rows=rows,
-        charts=[{"title": _("Satisfaction by month"), "x": 0, "y": [4]}],
+        charts=[
+            {
+                "title": _("Callbacks by month"),
+                "x": "month",
+                "y": ["callbacks_done", "reached", "satisfied"],
+            },
+            {"title": _("Satisfaction by month"), "x": "month", "y": ["rate"], "kind": "line"},
+        ],
+        rates={
+            "rate": ["satisfied", "reached"],
+            "satisfied_or_basically_rate": [["satisfied", "basically_satisfied"], "reached"],
+            "dissatisfied_rate": ["dissatisfied", "reached"],
+            "handled_rate": ["handled", "reached"],
+        },
+        column_keys=["month", "callbacks_done", "reached", "satisfied", "rate"],
     )
 
 
@@ -120,4 +135,6 @@ def callbacks(
         summary=summary,
         columns=[_("Case"), _("Task"), _("Due at"), _("Hours overdue")],
         rows=rows,
+        rates={"on_time_rate": ["done", ["done", "overdue"]]},
+        column_keys=["case", "task", "due_at", "hours_overdue"],
     )

@@ -135,7 +135,11 @@ def register_vocabulary() -> list[Vocabulary]:
                 "completed": N_("Completed"),
                 "pending": N_("Pending"),
                 "feedback_overdue": N_("Feedback overdue"),
+                "category": N_("Category"),
+                "handled_on_site": N_("Handled on site"),
+                "agency": N_("Agency"),
             },
+            key_enums={"category": "category"},
             fields={
                 "completed": N_("Completed"),
                 "feedback": N_("Feedback"),

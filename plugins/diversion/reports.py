@@ -66,6 +66,12 @@ def onsite(cases: list[Any], start: datetime | None, end: datetime | None) -> Re
         summary=summary,
         columns=[_("Category"), _("Handled on site"), _("Closed on site"), _("Rate")],
         rows=rows,
+        rates={
+            "patrol_share": ["handled_by_patrol", "needing_onsite"],
+            "rate": ["closed_on_site", "handled_by_patrol"],
+            "rate_all": ["closed_on_site_all", "needing_onsite"],
+        },
+        column_keys=["category", "handled_on_site", "closed_on_site", "rate"],
     )
 
 
@@ -121,4 +127,6 @@ def diversion(
         summary=summary,
         columns=[_("Agency"), _("Diverted"), _("Completed"), _("Rate"), _("Feedback overdue")],
         rows=rows,
+        rates={"rate": ["completed", "diverted"]},
+        column_keys=["agency", "diverted", "completed", "rate", "feedback_overdue"],
     )

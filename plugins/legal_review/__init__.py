@@ -11,7 +11,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from casebook import Finding, Report, ReportSpec, SettingSpec, Vocabulary, hookimpl
+from casebook import OFFICERS, Finding, Report, ReportSpec, SettingSpec, Vocabulary, hookimpl
 from casebook.clock import now, parse_datetime
 from casebook.i18n import N_, gettext_for
 
@@ -205,7 +205,9 @@ def review_report(results: list[Any], weights: dict[str, float]) -> Report:
             _("Points"),
         ],
         rows=[standing.row() for standing in officers],
-        charts=[{"title": _("Points by officer"), "x": 0, "y": [5]}],
+        charts=[{"title": _("Points by officer"), "x": "officer", "y": ["points"]}],
+        rates={"rectification_rate": ["rectified", "findings"]},
+        column_keys=["officer", "cases", "quality", "quantity", "efficiency", "points"],
         # A rule that failed or was refused leaves the figures incomplete: say so.
         warnings=list(
             dict.fromkeys(w for result in results for w in getattr(result, "warnings", ()))
@@ -261,7 +263,15 @@ def register_vocabulary() -> list[Vocabulary]:
                 "points_by_unit": N_("Points by unit"),
                 "filings_reviewed": N_("Filing decisions reviewed"),
                 "not_filed": N_("Not filed"),
+                "officer": N_("Officer"),
+                "cases": N_("Cases"),
+                "quality": N_("Quality"),
+                "quantity": N_("Quantity"),
+                "efficiency": N_("Efficiency"),
+                "points": N_("Points"),
             },
+            # by_rule holds rule ids: labelled as rules (those of every plugin).
+            key_enums={"points_by_officer": OFFICERS, "officer": OFFICERS},
             roles={"review": "review", "officer_points": "review:points_by_officer"},
             translate=_,
         )

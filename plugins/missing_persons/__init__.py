@@ -24,7 +24,7 @@ from casebook import (
     Vocabulary,
     hookimpl,
 )
-from casebook.clock import format_datetime, now, parse_datetime
+from casebook.clock import now, parse_datetime
 from casebook.i18n import N_, gettext_for
 
 from . import intake, reports, rules
@@ -326,14 +326,9 @@ def register_commands(cli: Any) -> None:
         if as_json:
             emit_json(report)
             return
-        click.echo(report.title + " " + format_datetime(at)[:10])
-        for key, value in report.summary.items():
-            if key != "alert_messages":
-                click.echo(f"  {key}: {value}")
-        for message in report.summary["alert_messages"]:
-            click.echo("  ! " + message)
-        for row in report.rows:
-            click.echo("  " + " | ".join(str(cell) for cell in row))
+        # Labelled as in the GUI and the PDF (the report's view); --json keeps the codes.
+        for line in notebook.report_view(report).lines():
+            click.echo(line)
 
 
 # ---------------------------------------------------------------------------------------
@@ -382,6 +377,13 @@ def register_vocabulary() -> list[Vocabulary]:
                 "overdue": N_("Overdue"),
                 "alerts": N_("Alerts"),
                 "alert_messages": N_("Alert messages"),
+                "month": N_("Month"),
+                "name": N_("Name"),
+                "reported_at": N_("Reported at"),
+                "risk": N_("Risk"),
+                "vulnerable": N_("Vulnerable groups"),
+                "days_missing": N_("Days missing"),
+                "ledger_entries": N_("Ledger entries"),
             },
             fields={
                 "note": N_("Note"),
@@ -392,7 +394,13 @@ def register_vocabulary() -> list[Vocabulary]:
                 "satisfaction": N_("Satisfaction"),
                 "comment": N_("Comment"),
             },
-            key_enums={"by_group": "vulnerable", "by_cause": "cause", "by_outcome": "outcome"},
+            key_enums={
+                "by_group": "vulnerable",
+                "by_cause": "cause",
+                "by_outcome": "outcome",
+                "risk": "risk",
+                "vulnerable": "vulnerable",
+            },
             roles={"daily_summary": "daily"},
             translate=_,
         )

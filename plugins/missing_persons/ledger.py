@@ -14,53 +14,16 @@ from pathlib import Path
 from typing import Any
 
 from casebook.clock import now, parse_datetime
-from casebook.i18n import gettext_for, language
+from casebook.i18n import gettext_for
 from casebook.pdf import ledger_pdf, ledger_section, long_date, mask_id_number, text
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
-
-
-def N_(message: str) -> str:
-    """Mark a message for translation where it is defined; it is translated where shown."""
-    return message
 
 
 #: Outcome keys that describe the task itself, not what was done.
 TASK_KEYS = frozenset({"task_id", "task_title", "task_key", "due_at", "called_at"})
 #: Fields that must not be printed in full on a paper that leaves the office.
 ID_FIELDS = frozenset({"id_number", "reporter_id_number"})
-SATISFACTION = {
-    "satisfied": N_("Satisfied"),
-    "basically_satisfied": N_("Basically satisfied"),
-    "dissatisfied": N_("Dissatisfied"),
-}
-KINDS = {
-    "note": N_("Note"),
-    "action": N_("Action"),
-    "status": N_("Status change"),
-    "attachment": N_("Attachment"),
-}
-STATUSES = {
-    "received": N_("Received"),
-    "accepted": N_("Accepted"),
-    "not_accepted": N_("Not accepted"),
-    "filed": N_("Filed"),
-    "not_filed": N_("Not filed"),
-    "handled": N_("Handled"),
-    "diverted": N_("Diverted"),
-    "transferred": N_("Transferred"),
-    "closed": N_("Closed"),
-}
-STATES = {"due": N_("Due today"), "overdue": N_("Overdue"), "upcoming": N_("Upcoming")}
-SEVERITIES = {"info": N_("Info"), "warning": N_("Warning"), "error": N_("Error")}
-OUTCOME_LABELS = {
-    "measure": N_("Measure"),
-    "note": N_("Note"),
-    "comment": N_("Comment"),
-    "action": N_("Action"),
-    "resolved": N_("Resolved"),
-    "handled": N_("Handled"),
-}
 
 
 def moment_text(value: Any) -> str:
@@ -72,24 +35,18 @@ def moment_text(value: Any) -> str:
 
 
 class Labels:
-    """Field and code labels of the case's type, in the user's language (its schema's
-    ``x-labels`` and ``x-enum-labels``)."""
+    """Labels of the case's fields and of every code the file shows, in the user's language,
+    from the one vocabulary (``context.vocabulary()``: the case type's ``x-labels`` and
+    ``x-enum-labels``, the core's statuses, task states and severities, the plugins' kinds
+    and outcome keys)."""
 
-    def __init__(self, schema: dict[str, Any]) -> None:
+    def __init__(self, context: Any, schema: dict[str, Any]) -> None:
         self.schema = schema
-        self.languages = (language(), "en")
-
-    def _lookup(self, table: Any, *path: str) -> str:
-        for lang in self.languages:
-            node = (table or {}).get(lang)
-            for key in path:
-                node = node.get(key) if isinstance(node, dict) else None
-            if isinstance(node, str) and node:
-                return node
-        return ""
+        self.glossary = context.vocabulary()
+        self._officer_name = context.officer_name
 
     def field(self, name: str) -> str:
-        return self._lookup(self.schema.get("x-labels"), name) or name.replace("_", " ")
+        return self.glossary.label("field", name)
 
     def value(self, name: str, value: Any) -> str:
         prop = (self.schema.get("properties") or {}).get(name) or {}
@@ -97,29 +54,36 @@ class Labels:
             return "、".join(self.value(name, item) for item in value)
         if isinstance(value, str) and prop.get("format") == "date-time":
             return moment_text(value)
-        if isinstance(value, str):
-            return self._lookup(self.schema.get("x-enum-labels"), name, value) or value
+        enum = prop.get("enum") or (prop.get("items") or {}).get("enum")
+        if isinstance(value, str) and enum and value in enum:
+            return self.glossary.enum_label(name, value)
         return text(value)
 
+    def code(self, enum: str, code: Any) -> str:
+        """The label of a code of an enum: ``status``, ``task_status``, ``severity``,
+        ``satisfaction``..."""
+        return self.glossary.enum_label(enum, code) if code not in (None, "") else ""
 
-def officer_name(context: Any, officer_id: str) -> str:
-    """The officer's name when this laptop knows it (its own officer), else the officer's
-    id (警号), which identifies the officer as well on a station's paper."""
-    officer = getattr(context, "officer", None) or {}
-    if officer_id and officer.get("officer_id") == officer_id and officer.get("name"):
-        return f"{officer['name']}({officer_id})"
-    return officer_id or ""
+    def kind(self, kind: str) -> str:
+        return self.glossary.label("entry_kind", kind)
+
+    def officer(self, officer_id: str) -> str:
+        """The officer's name from the station roster, with the officer id (警号), which
+        identifies the officer on a station's paper; the id alone while the name is unknown."""
+        if not officer_id:
+            return ""
+        name = self._officer_name(officer_id)
+        return f"{name}({officer_id})" if name and name != officer_id else officer_id
 
 
-def outcome_text(entry: Any) -> str:
+def outcome_text(entry: Any, labels: Labels) -> str:
     """What was done, from a completed task's outcome: the measure, notes and comment."""
     data = entry.data or {}
     parts = []
     for key, value in data.items():
         if key in TASK_KEYS or key in ("reached", "satisfaction") or value in (None, "", []):
             continue
-        label = _(OUTCOME_LABELS[key]) if key in OUTCOME_LABELS else key.replace("_", " ")
-        parts.append(f"{label}:{text(value)}")
+        parts.append(f"{labels.field(key)}:{text(value)}")
     if entry.text and entry.text not in (data.get("comment"), data.get("note")):
         parts.append(entry.text)
     return "\n".join(parts)
@@ -132,7 +96,7 @@ def live(entries: Iterable[Any]) -> list[Any]:
 def field_rows(case: Any, labels: Labels) -> list[tuple[str, Any]]:
     rows = [
         (_("Case number"), case.id[-12:].upper()),
-        (_("Status"), _(STATUSES.get(case.status, case.status))),
+        (_("Status"), labels.code("status", case.status)),
     ]
     for name in labels.schema.get("properties") or {}:
         value = case.fields.get(name)
@@ -143,7 +107,7 @@ def field_rows(case: Any, labels: Labels) -> list[tuple[str, Any]]:
     return rows
 
 
-def duty_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+def duty_rows(case: Any, pending: list[Any], labels: Labels) -> list[list[Any]]:
     """Every search duty: done ones from the timeline, open ones from the task list."""
     rows = []
     for entry in live(case.entries):
@@ -154,17 +118,20 @@ def duty_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
                 entry.data.get("task_title", entry.kind),
                 moment_text(entry.data.get("due_at")),
                 moment_text(entry.created_at),
-                officer_name(context, entry.author),
-                outcome_text(entry),
+                labels.officer(entry.author),
+                outcome_text(entry, labels),
             ]
         )
     for task in pending:
         if task.kind != "callback":
-            rows.append([task.title, moment_text(task.due_at), _(STATES[task.status]), "", ""])
+            rows.append(
+                [task.title, moment_text(task.due_at), labels.code("task_status", task.status)]
+                + ["", ""]
+            )
     return rows
 
 
-def callback_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]]:
+def callback_rows(case: Any, pending: list[Any], labels: Labels) -> list[list[Any]]:
     rows = []
     for entry in live(case.entries):
         if entry.kind != "callback":
@@ -176,23 +143,22 @@ def callback_rows(context: Any, case: Any, pending: list[Any]) -> list[list[Any]
                 data.get("task_title", _("Callback")),
                 moment_text(data.get("due_at")),
                 moment_text(data.get("called_at") or entry.created_at),
-                officer_name(context, entry.author),
+                labels.officer(entry.author),
                 _("yes") if reached else (_("no") if reached is False else ""),
-                _(SATISFACTION[data["satisfaction"]])
-                if data.get("satisfaction") in SATISFACTION
-                else "",
+                labels.code("satisfaction", data.get("satisfaction")),
                 data.get("comment") or entry.text or "",
             ]
         )
     for task in pending:
         if task.kind == "callback":
             rows.append(
-                [task.title, moment_text(task.due_at), _(STATES[task.status]), "", "", "", ""]
+                [task.title, moment_text(task.due_at), labels.code("task_status", task.status)]
+                + ["", "", "", ""]
             )
     return rows
 
 
-def record_rows(context: Any, case: Any) -> list[list[Any]]:
+def record_rows(case: Any, labels: Labels) -> list[list[Any]]:
     """The timeline's other records: notes, actions, status changes."""
     rows = []
     for entry in live(case.entries):
@@ -201,15 +167,15 @@ def record_rows(context: Any, case: Any) -> list[list[Any]]:
         rows.append(
             [
                 moment_text(entry.created_at),
-                _(KINDS[entry.kind]) if entry.kind in KINDS else entry.kind,
-                officer_name(context, entry.author),
+                labels.kind(entry.kind),
+                labels.officer(entry.author),
                 entry.text,
             ]
         )
     return rows
 
 
-def finding_rows(context: Any, case: Any) -> tuple[list[list[Any]], Any]:
+def finding_rows(context: Any, case: Any, labels: Labels) -> tuple[list[list[Any]], Any]:
     """The findings of the case's last recorded legal review, and its score."""
     review = next((r for r in context.recorded_reviews() if r.case_id == case.id), None)
     if review is None:
@@ -217,7 +183,7 @@ def finding_rows(context: Any, case: Any) -> tuple[list[list[Any]], Any]:
     rows = [
         [
             finding.message,
-            _(SEVERITIES[finding.severity]) if finding.severity in SEVERITIES else finding.severity,
+            labels.code("severity", finding.severity),
             finding.points,
             (_("Rectified: {note}").format(note=finding.rectified_note))
             if finding.rectified
@@ -235,9 +201,9 @@ def render_ledger(context: Any, case: Any, path: str | Path, at: datetime | None
     :raises casebook.errors.InvalidInputError: when no CJK font is installed.
     """
     moment = at or now()
-    labels = Labels(context.case_types().get(case.type) or {})
+    labels = Labels(context, context.case_types().get(case.type) or {})
     pending = context.tasks(moment, include_upcoming=True, case_id=case.id)
-    findings, score = finding_rows(context, case)
+    findings, score = finding_rows(context, case, labels)
     unit = case.unit or (getattr(context, "officer", None) or {}).get("unit", "")
     name = case.fields.get("name", case.title)
     sections = [
@@ -245,7 +211,7 @@ def render_ledger(context: Any, case: Any, path: str | Path, at: datetime | None
             _("Search duties (ledger, supervision, reports, analysis, reviews)"),
             [_("Duty"), _("Due"), _("Done at"), _("Done by"), _("Outcome")],
             [30, 15, 15, 15, 35],
-            duty_rows(context, case, pending),
+            duty_rows(case, pending, labels),
             empty_text=_("No duties scheduled."),
         ),
         ledger_section(
@@ -260,14 +226,14 @@ def render_ledger(context: Any, case: Any, path: str | Path, at: datetime | None
                 _("Comment"),
             ],
             [22, 13, 13, 16, 8, 10, 18],
-            callback_rows(context, case, pending),
+            callback_rows(case, pending, labels),
             empty_text=_("No callbacks scheduled."),
         ),
         ledger_section(
             _("Other records"),
             [_("Time"), _("Kind"), _("Recorded by"), _("Content")],
             [15, 12, 15, 58],
-            record_rows(context, case),
+            record_rows(case, labels),
             empty_text=_("No other records."),
         ),
         ledger_section(

@@ -25,14 +25,6 @@ from .rules import (
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
 
 VULNERABLE_GROUPS = ("minor", "student", "elderly", "disability", "mental_illness")
-RISK_LABELS = {"urgent": "Urgent", "general": "General"}
-GROUP_LABELS = {
-    "minor": "Minor",
-    "student": "Student",
-    "elderly": "Elderly",
-    "disability": "Disability",
-    "mental_illness": "Mental illness",
-}
 
 
 def rate(part: int, whole: int) -> float:
@@ -126,7 +118,11 @@ def recovery(cases: list[Any], start: datetime | None, end: datetime | None) -> 
         summary=summary,
         columns=[_("Month"), _("Reported"), _("Found"), _("Rate")],
         rows=rows,
-        charts=[{"title": _("Reported and found by month"), "x": 0, "y": [1, 2]}],
+        charts=[
+            {"title": _("Reported and found by month"), "x": "month", "y": ["reported", "found"]}
+        ],
+        rates={"rate": ["found", "reported"], "share_within_24h": ["found_within_24h", "reported"]},
+        column_keys=["month", "reported", "found", "rate"],
     )
 
 
@@ -180,9 +176,9 @@ def daily(
         rows.append(
             [
                 case.title or case.fields.get("name", ""),
-                reported_at.strftime("%Y-%m-%d %H:%M"),
-                _(RISK_LABELS[effective_risk(case.fields)]),
-                "、".join(_(GROUP_LABELS.get(group, group)) for group in groups),
+                reported_at.isoformat(),
+                effective_risk(case.fields),
+                list(groups),
                 (day_end - reported_at).days,
                 by_case[case.id]["due"],
                 by_case[case.id]["overdue"],
@@ -215,6 +211,16 @@ def daily(
             _("Responsible officer"),
         ],
         rows=rows,
+        column_keys=[
+            "name",
+            "reported_at",
+            "risk",
+            "vulnerable",
+            "days_missing",
+            "due_today",
+            "overdue",
+            "ledger_entries",
+        ],
     )
 
 

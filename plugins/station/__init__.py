@@ -1,10 +1,10 @@
 """The station's own details that its printed papers carry (seed 004: the receipt tells the
 reporter how to ask about progress; seed 001: the notice tells the public whom to call).
 
-The unit's name comes from the officer's profile; the unit's contact phone is a station
-setting, set once (the first-run wizard asks for it) and synced to every laptop, so the
-receipt of the callbacks plugin and the notice of the missing-persons plugin print the
-same number.
+The unit's contact phone is a station setting, set once (the first-run wizard asks for it)
+and synced to every laptop, so the receipt of the callbacks plugin and the notice of the
+missing-persons plugin print the same number. The unit's name heads every report: the
+``station.name`` setting, or the unit of the officer's profile while it is empty.
 
 It also runs the intake checks every case type gets (:mod:`.intake`): resident ID numbers
 and the order of dates, as the case types' schemas declare them.
@@ -32,10 +32,22 @@ _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "lo
 PREFIX = "station."
 #: The key other plugins read (``setting(PHONE)``); empty until the station sets it.
 PHONE = PREFIX + "phone"
+#: The unit's name in report headers (``casebook.reports.UNIT_NAME_SETTING``).
+NAME = PREFIX + "name"
 
 
 def setting_specs() -> list[SettingSpec]:
     return [
+        SettingSpec(
+            key=NAME,
+            title=_("Unit name"),
+            default="",
+            schema={"type": "string", "maxLength": 100},
+            description=_(
+                "The unit's name at the head of every report (for example 无锡市公安局新吴"
+                "分局旺庄派出所); while it is empty, the unit of the officer's profile."
+            ),
+        ),
         SettingSpec(
             key=PHONE,
             title=_("Unit contact phone"),
@@ -45,7 +57,7 @@ def setting_specs() -> list[SettingSpec]:
                 "The phone number the public can call, printed on report receipts and "
                 "missing-person notices (for example 0510-85212110)."
             ),
-        )
+        ),
     ]
 
 

@@ -236,6 +236,6 @@ def test_the_layers_check_finds_an_upward_import():
         "if TYPE_CHECKING:\n"
         "    from casebook.cli import main\n"
         "def later():\n"
-        "    from casebook.pdf import render_report\n"
+        "    from casebook.pdf import report_pdf\n"
     )
     assert _runtime_imports(tree) == ["clock", "store", "notebook", "views", "pdf"]

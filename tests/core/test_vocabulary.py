@@ -105,24 +105,50 @@ def test_built_in_plugins_label_their_codes_in_chinese(notebook, monkeypatch):
     )
 
 
-def test_report_pdf_labels_come_from_the_vocabulary():
-    from casebook.pdf import summary_labels
+def test_a_report_view_labels_keys_codes_and_officers_and_shows_rates_with_counts():
+    from casebook import OFFICERS
+    from casebook.report_view import report_view
 
     glossary = Glossary(
         [
             Vocabulary(
-                report_keys={"by_cause": "By cause", "reported": "Reported"},
+                report_keys={
+                    "by_cause": "By cause",
+                    "reported": "Reported",
+                    "found": "Found",
+                    "rate": "Rate",
+                    "points_by_officer": "Points by officer",
+                },
                 enums={"cause": {"left_home": "Left home"}},
-                key_enums={"by_cause": "cause"},
+                key_enums={"by_cause": "cause", "points_by_officer": OFFICERS, "who": OFFICERS},
             )
         ]
     )
-    report = Report("r", "R", {"reported": 3, "by_cause": {"left_home": 2}})
-    assert summary_labels(report, glossary) == {
-        "reported": "Reported",
-        "by_cause": "By cause",
-        "left_home": "Left home",
-    }
+    report = Report(
+        "r",
+        "R",
+        {
+            "reported": 8520,
+            "found": 7031,
+            "rate": 0.8252,
+            "by_cause": {"left_home": 2},
+            "points_by_officer": {"0417": 95},
+        },
+        columns=["Officer", "Rate"],
+        rows=[["0417", 0.5]],
+        rates={"rate": ["found", "reported"]},
+        column_keys=["who", "rate"],
+        start="2025-01-01",
+        end="2025-12-31",
+    )
+    names = {"0417": "Wang"}
+    view = report_view(report, glossary, unit="Wangzhuang", officer_name=names.get)
+    assert ("Rate", "82.52% (7031/8520)") in view.figures
+    assert [table.rows for table in view.tables] == [[["Left home", "2"]], [["Wang", "95"]]]
+    assert view.table.rows == [["Wang", "50%"]]
+    assert ("Unit", "Wangzhuang") in view.header
+    assert ("Period", "2025-01-01 to 2025-12-31") in view.header
+    assert "left_home" not in view.texts() and "0417" not in view.texts()
 
 
 def test_a_review_writes_nothing(notebook):
@@ -138,6 +164,7 @@ def test_every_code_the_built_in_plugins_produce_has_a_label(notebook):
     """On the demo notebook: every report key and nested code, task kind, alert kind and
     review rule of the built-in plugins is declared, so nothing reaches a screen or a PDF as
     a humanized key."""
+    from casebook import OFFICERS
     from casebook.demo import load_demo
 
     load_demo(notebook)
@@ -150,12 +177,17 @@ def test_every_code_the_built_in_plugins_produce_has_a_label(notebook):
         for key, value in report.summary.items():
             if not glossary.has("report_key", key):
                 unlabelled.append(f"{spec.name}: {key}")
-            if isinstance(value, dict) and key in key_enums:
+            if isinstance(value, dict) and key in key_enums and key_enums[key] != OFFICERS:
                 unlabelled += [
                     f"{spec.name}: {key}: {code}"
                     for code in value
                     if code not in enums[key_enums[key]]
                 ]
+        unlabelled += [
+            f"{spec.name}: column {key}"
+            for key in report.column_keys
+            if not glossary.has("report_key", key)
+        ]
     tasks = notebook.tasks(include_upcoming=True)
     unlabelled += sorted({t.kind for t in tasks if not glossary.has("task_kind", t.kind)})
     alerts = notebook.alerts()

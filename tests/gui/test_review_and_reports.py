@@ -51,3 +51,27 @@ def test_build_a_report_with_charts_and_export_pdf(demo_app, tmp_path):
     assert target.read_bytes().startswith(b"%PDF")
     if charted is None:
         pytest.skip("no installed report declares charts yet")
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_reports_page_shows_every_report_in_the_officers_language(
+    make_app, notebook, language, lang
+):
+    """No raw dictionary text on the Reports page: every label, heading, cell and chart text
+    of every report is scanned for keys and codes."""
+    from tests.report_language import report_codes, untranslated
+
+    language(lang)
+    load_demo(notebook)
+    driver = make_app(notebook=notebook)
+    page = driver.shell.show_page("reports")
+    glossary = notebook.vocabulary()
+    for index, spec in enumerate(page.specs):
+        page.report_box.current(index)
+        page.report = None
+        page.on_build()
+        driver.wait_for(lambda: page.report is not None, timeout=60)
+        texts = page.texts()
+        assert any(part in text for part in page.view.header_parts() for text in texts)
+        assert untranslated(texts, report_codes(page.report, glossary), lang) == [], spec.name
+        assert not any("{" in text or "': " in text for text in texts), spec.name

@@ -26,8 +26,9 @@ def test_report_pdf_with_nested_summary_and_long_table(tmp_path):
         },
         columns=["月份", "接报", "找回"],
         rows=[[f"2025-{m:02d}", 200 + m, 199 + m] for m in range(1, 13)] * 8,
+        labels={"reported": "接报数"},
     )
-    path = casebook_pdf.report_pdf(report, tmp_path / "recovery.pdf", labels={"reported": "接报数"})
+    path = casebook_pdf.report_pdf(report, tmp_path / "recovery.pdf")
     render_png(path)
     import pypdfium2
 

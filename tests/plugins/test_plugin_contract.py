@@ -162,9 +162,8 @@ def message_ids() -> set[str]:
             ):
                 ids.add(node.args[0].value)
     from casebook.plugins.missing_persons.notice import GENDER
-    from casebook.plugins.missing_persons.reports import GROUP_LABELS, RISK_LABELS
 
-    labels = [GENDER, GROUP_LABELS, RISK_LABELS]
+    labels = [GENDER]
     return ids.union(*(set(table.values()) for table in labels))
 
 

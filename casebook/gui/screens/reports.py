@@ -1,4 +1,7 @@
-"""Reports: the plugins' reports as tables and matplotlib charts, with PDF export."""
+"""Reports: the plugins' reports as tables and matplotlib charts, with PDF export.
+
+What is shown is the report's view (``nb.report_view``): the same labelled text as the PDF.
+"""
 
 from __future__ import annotations
 
@@ -9,100 +12,33 @@ from typing import Any
 import ttkbootstrap as ttk
 
 from casebook.models import Report, ReportSpec
-from casebook.vocabulary import Glossary
+from casebook.report_view import NUMBER, PERCENT, TEXT, Chart, ReportView, Table
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree
 from ..spreadsheet import save_spreadsheet
-from ..text import N_, _, format_value, summary_label
+from ..text import N_, _
 
 log = logging.getLogger(__name__)
 
 
-def is_rate(name: Any, value: Any) -> bool:
-    """A share to show as a percentage (``rate``, ``share_within_24h``...)."""
-    key = str(name).lower()
-    return isinstance(value, float) and 0.0 <= value <= 1.0 and ("rate" in key or "share" in key)
-
-
-def format_figure(name: Any, value: Any) -> str:
-    return f"{value:.1%}" if is_rate(name, value) else format_value(value)
-
-
-def format_detail(name: Any, value: Any, glossary: Glossary) -> str:
-    """A nested summary figure (``by_cause``, ``by_group``) as one line, every key labelled
-    by the vocabulary: a cause under ``by_cause``, a figure inside a group's counts."""
-    if isinstance(value, dict):
-        parts = []
-        for key, item in value.items():
-            if isinstance(item, dict):
-                shown = ", ".join(
-                    f"{glossary.label('report_key', k)} {format_figure(k, v)}"
-                    for k, v in item.items()
-                )
-            else:
-                shown = format_figure(key, item)
-            parts.append(f"{glossary.key_label(name, key)}: {shown}")
-        return "; ".join(parts)
-    if isinstance(value, list):
-        return format_value(value)
-    return format_figure(name, value)
-
-
-def column_index(columns: list[str], ref: Any) -> int | None:
-    """A chart's column reference: an index or a column name."""
-    if isinstance(ref, int) and 0 <= ref < len(columns):
-        return ref
-    if isinstance(ref, str) and ref in columns:
-        return columns.index(ref)
-    return None
-
-
-def chart_series(
-    report: Report, chart: dict[str, Any]
-) -> tuple[list[str], list[tuple[str, list[float]]]]:
-    """The x labels and the (name, values) series of one ``report.charts`` entry.
-
-    ``x`` is a column (index or name); ``y`` one column or a list of them. Explicit
-    ``labels``/``values`` lists are used as they are.
-    """
-    if chart.get("labels") is not None and chart.get("values") is not None:
-        return [str(v) for v in chart["labels"]], [
-            (str(chart.get("title", "")), [float(v) for v in chart["values"]])
-        ]
-    columns = list(report.columns)
-    x_index = column_index(columns, chart.get("x"))
-    y_refs = chart.get("y")
-    y_refs = y_refs if isinstance(y_refs, list) else [y_refs]
-    y_indexes = [i for i in (column_index(columns, ref) for ref in y_refs) if i is not None]
-    if x_index is None or not y_indexes:
-        raise ValueError(_("the chart names columns the report does not have"))
-    labels = [str(row[x_index]) for row in report.rows]
-    series = []
-    for index in y_indexes:
-        values = [
-            float(row[index]) if isinstance(row[index], int | float) else 0.0 for row in report.rows
-        ]
-        series.append((str(columns[index]), values))
-    return labels, series
-
-
-def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_family: str | None):
-    """One chart of ``report.charts`` drawn with matplotlib inside the window."""
+def draw_chart(master: tk.Misc, chart: Chart, font_family: str | None):
+    """One chart of a report's view drawn with matplotlib inside the window."""
     from matplotlib import rcParams
     from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg
     from matplotlib.figure import Figure
+    from matplotlib.ticker import PercentFormatter
 
     if font_family:
         rcParams["font.sans-serif"] = [font_family, *rcParams["font.sans-serif"]]
         rcParams["axes.unicode_minus"] = False
-    labels, series = chart_series(report, chart)
+    labels, series = chart.labels, chart.series
     figure = Figure(figsize=(5.2, 3.0), dpi=90)
     axes = figure.add_subplot(111)
     positions = list(range(len(labels)))
-    if chart.get("kind") == "line":
+    if chart.kind == "line":
         for name, values in series:
-            axes.plot(labels, values, marker="o", label=name)
+            axes.plot(positions, values, marker="o", label=name)
     else:
         width = 0.8 / max(1, len(series))
         for number, (name, values) in enumerate(series):
@@ -112,10 +48,12 @@ def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_fami
                 width=width,
                 label=name,
             )
-        axes.set_xticks(positions, labels)
+    axes.set_xticks(positions, labels)
+    if chart.percent:
+        axes.yaxis.set_major_formatter(PercentFormatter(1.0))
     if len(series) > 1:
         axes.legend(fontsize=8)
-    axes.set_title(str(chart.get("title", "")))
+    axes.set_title(chart.title)
     if len(labels) > 6:
         axes.tick_params(axis="x", labelrotation=45, labelsize=8)
     figure.tight_layout()
@@ -124,12 +62,41 @@ def draw_chart(master: tk.Misc, report: Report, chart: dict[str, Any], font_fami
     return canvas
 
 
+def table_widget(master: tk.Misc, table: Table) -> ttk.Frame:
+    """A nested group of a report (by cause, by vulnerable group...): a titled grid of
+    label and value pairs, or a small table when it has columns."""
+    frame = ttk.Frame(master, padding=(0, 6))
+    ttk.Label(frame, text=table.title, font=("TkDefaultFont", 11, "bold")).pack(anchor="w")
+    if table.columns:
+        columns = [f"c{i}" for i in range(len(table.columns))]
+        tree = ttk.Treeview(frame, columns=columns, show="headings", height=len(table.rows) or 1)
+        for column, heading, kind in zip(columns, table.columns, table.kinds, strict=False):
+            tree.heading(column, text=heading, anchor="w")
+            tree.column(column, width=150 if kind == TEXT else 100, anchor=ANCHORS.get(kind, "w"))
+        for row in table.rows:
+            tree.insert("", "end", values=row)
+        tree.pack(fill="x")
+    else:
+        grid = ttk.Frame(frame)
+        grid.pack(anchor="w")
+        for row, (label, value) in enumerate(table.rows):
+            ttk.Label(grid, text=label, bootstyle="secondary").grid(
+                row=row, column=0, sticky="w", padx=(0, 16)
+            )
+            ttk.Label(grid, text=value).grid(row=row, column=1, sticky="e")
+    return frame
+
+
+ANCHORS = {NUMBER: "e", PERCENT: "e"}
+
+
 class ReportsScreen(Screen):
     title = N_("Reports")
 
     def create_widgets(self) -> None:
         self.specs: list[ReportSpec] = []
         self.report: Report | None = None
+        self.view: ReportView | None = None
         self.canvases: list[Any] = []
         bar = ttk.Frame(self)
         bar.pack(fill="x")
@@ -172,6 +139,8 @@ class ReportsScreen(Screen):
 
         self.output = ttk.Frame(self)
         self.output.pack(fill="both", expand=True)
+        self.header = ttk.Label(self.output, text="", bootstyle="secondary")
+        self.header.pack(anchor="w")
         self.summary_frame = ttk.Frame(self.output, padding=(0, 6))
         self.summary_frame.pack(fill="x")
         panes = ttk.Panedwindow(self.output, orient="horizontal")
@@ -223,8 +192,13 @@ class ReportsScreen(Screen):
         self.progress.pack(side="left", padx=6)
         self.progress.start(60)
         notebook = self.nb
+
+        def build(_progress: Any) -> tuple[Report, ReportView]:
+            report = notebook.build_report(spec.name, start, end)
+            return report, notebook.report_view(report)
+
         self.app.jobs.start(
-            lambda _progress: notebook.build_report(spec.name, start, end),
+            build,
             on_done=self.on_built,
             on_error=self.on_build_failed,
         )
@@ -244,73 +218,58 @@ class ReportsScreen(Screen):
             "danger",
         )
 
-    def on_built(self, report: Report) -> None:
+    def on_built(self, built: tuple[Report, ReportView]) -> None:
         self.stop_progress()
         if self.winfo_exists():
-            self.show_report(report)
+            self.show_report(*built)
 
-    def show_report(self, report: Report) -> None:
-        self.report = report
-        glossary = self.app.vocabulary()
+    def show_report(self, report: Report, view: ReportView) -> None:
+        self.report, self.view = report, view
         self.pdf_button.configure(state="normal")
+        self.header.configure(text="    ".join(view.header_parts()))
         self.spreadsheet_button.configure(state="normal")
         for child in self.summary_frame.winfo_children():
             child.destroy()
-        figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, dict | list)]
-        details = [(k, v) for k, v in report.summary.items() if isinstance(v, dict | list)]
-        for column, (name, value) in enumerate(figures):
+        for column, (label, value) in enumerate(view.figures):
             cell = ttk.Frame(self.summary_frame, padding=(0, 0, 24, 4))
-            cell.grid(row=column // 7, column=column % 7, sticky="w")
-            ttk.Label(
-                cell, text=summary_label(report.labels, name, glossary), bootstyle="secondary"
-            ).pack(anchor="w")
-            ttk.Label(
-                cell, text=format_figure(name, value), font=("TkDefaultFont", 14, "bold")
-            ).pack(anchor="w")
-        row = len(figures) // 7
-        for row, (name, value) in enumerate(details, start=len(figures) // 7 + 1):
-            ttk.Label(
-                self.summary_frame,
-                text=f"{summary_label(report.labels, name, glossary)}: "
-                f"{format_detail(name, value, glossary)}",
-                wraplength=1000,
-                justify="left",
-            ).grid(row=row, column=0, columnspan=7, sticky="w")
-        first_warning_row = row + 1
-        for warning_row, warning in enumerate(report.warnings, start=first_warning_row):
+            cell.grid(row=column // 6, column=column % 6, sticky="w")
+            ttk.Label(cell, text=label, bootstyle="secondary").pack(anchor="w")
+            ttk.Label(cell, text=value, font=("TkDefaultFont", 14, "bold")).pack(anchor="w")
+        first_warning_row = (len(view.figures) + 5) // 6
+        for warning_row, warning in enumerate(view.warnings, start=first_warning_row):
             ttk.Label(
                 self.summary_frame,
                 text=_("Warning: {warning}").format(warning=warning),
                 bootstyle="danger",
                 wraplength=1000,
                 justify="left",
-            ).grid(row=warning_row, column=0, columnspan=7, sticky="w")
+            ).grid(row=warning_row, column=0, columnspan=6, sticky="w")
         clear_tree(self.table)
-        columns = [f"c{i}" for i in range(len(report.columns))]
+        table = view.table
+        columns = [f"c{i}" for i in range(len(table.columns))] if table else []
         self.table.configure(columns=columns)
-        for column, heading in zip(columns, report.columns, strict=True):
-            # Column headings are written by the plugin in the officer's language.
-            self.table.heading(column, text=str(heading), anchor="w")
-            self.table.column(column, width=110, anchor="w")
-        for row in report.rows:
-            self.table.insert(
-                "",
-                "end",
-                values=[
-                    format_figure(name, v) for name, v in zip(report.columns, row, strict=False)
-                ],
+        for column, heading, kind in zip(
+            columns, table.columns if table else [], table.kinds if table else [], strict=False
+        ):
+            self.table.heading(column, text=heading, anchor="w")
+            self.table.column(
+                column, width=130 if kind != TEXT else 160, anchor=ANCHORS.get(kind, "w")
             )
-        self.show_charts(report)
+        for row in table.rows if table else []:
+            self.table.insert("", "end", values=row)
+        self.show_charts_and_groups(view)
 
-    def show_charts(self, report: Report) -> None:
+    def show_charts_and_groups(self, view: ReportView) -> None:
+        """The charts, then the nested groups (by cause, by vulnerable group...), beside the
+        table."""
         for canvas in self.canvases:
             canvas.get_tk_widget().destroy()
         self.canvases = []
         for child in self.chart_frame.winfo_children():
             child.destroy()
-        for chart in report.charts:
+        for chart in view.charts:
             try:
-                canvas = draw_chart(self.chart_frame, report, chart, self.app.font_family)
+                canvas = draw_chart(self.chart_frame, chart, self.app.font_family)
             except Exception as error:  # noqa: BLE001 - one bad chart must not hide the rest
                 log.exception("chart failed")
                 ttk.Label(
@@ -321,6 +280,34 @@ class ReportsScreen(Screen):
                 continue
             canvas.get_tk_widget().pack(fill="x", pady=4)
             self.canvases.append(canvas)
+        for group in view.tables:
+            table_widget(self.chart_frame, group).pack(fill="x", anchor="w")
+
+    def texts(self) -> list[str]:
+        """Every text the page shows of the current report: labels, headings and cells (for
+        the check that nothing is left as a code)."""
+        shown: list[str] = []
+
+        def walk(widget: tk.Misc) -> None:
+            if isinstance(widget, ttk.Treeview):
+                shown.extend(str(widget.heading(c, "text")) for c in widget["columns"])
+                for item in widget.get_children():
+                    shown.extend(str(v) for v in widget.item(item, "values"))
+            elif isinstance(widget, ttk.Label):
+                shown.append(str(widget.cget("text")))
+            for child in widget.winfo_children():
+                walk(child)
+
+        walk(self.output)
+        for canvas in self.canvases:
+            figure = canvas.figure
+            for axes in figure.axes:
+                shown.append(axes.get_title())
+                shown.extend(label.get_text() for label in axes.get_xticklabels())
+                legend = axes.get_legend()
+                if legend is not None:
+                    shown.extend(text.get_text() for text in legend.get_texts())
+        return [text for text in shown if text]
 
     def on_export_spreadsheet(self, path: str | None = None) -> Any:
         """Save the built report (its figures and its table) as a spreadsheet."""

@@ -19,12 +19,10 @@ from ..text import (
     _,
     alert_kind_label,
     format_duration,
-    format_value,
     format_when,
     kind_label,
     officer_label,
     severity_label,
-    summary_label,
     task_status_label,
 )
 
@@ -248,16 +246,16 @@ class TodayScreen(Screen):
             ).pack(anchor="w")
             return
         self.summary_report = report
-        # Lists (such as the alert messages) are shown in full elsewhere on this page.
-        figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, list | dict)]
-        for row, (name, value) in enumerate(figures):
-            label = summary_label(report.labels, name, self.glossary)
+        # The figures as the Reports page and the PDF show them; lists (such as the alert
+        # messages) are shown in full elsewhere on this page.
+        figures = self.guarded(lambda: self.nb.report_view(report).figures) or []
+        for row, (label, value) in enumerate(figures):
             ttk.Label(self.summary_frame, text=label).grid(
                 row=row, column=0, sticky="w", padx=(0, 16)
             )
-            ttk.Label(
-                self.summary_frame, text=format_value(value), font=("TkDefaultFont", 11, "bold")
-            ).grid(row=row, column=1, sticky="w")
+            ttk.Label(self.summary_frame, text=value, font=("TkDefaultFont", 11, "bold")).grid(
+                row=row, column=1, sticky="w"
+            )
 
     # -- handlers -----------------------------------------------------------------------
 
