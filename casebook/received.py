@@ -21,6 +21,7 @@ from typing import Any
 from casebook.cases import STATUSES
 from casebook.errors import InvalidInputError, NotFoundError
 from casebook.i18n import _
+from casebook.models import MAX_FINDING_POINTS, SEVERITIES
 from casebook.oplog import Op
 from casebook.session import Session
 from casebook.settings import setting_problem
@@ -109,6 +110,44 @@ class ReceivedOps:
         if not isinstance(officer, str) or not officer.strip() or len(officer) > 200:
             return _("officer: this field is required")
         check_entry("note", p.get("note", ""), None)
+        return None
+
+    def _finding_raise(self, op: Op, p: dict[str, Any]) -> str | None:
+        findings = p.get("findings")
+        if not isinstance(findings, list) or not findings:
+            return _("findings: must be a non-empty list")
+        for finding in findings:
+            if not isinstance(finding, dict):
+                return _("findings: must be a non-empty list")
+            for name in ("id", "plugin", "rule"):
+                value = finding.get(name)
+                if not isinstance(value, str) or not value or len(value) > 200:
+                    return _("{field}: this field is required").format(field=name)
+            if finding.get("severity") not in SEVERITIES:
+                return _("severity: must be one of {choices}").format(choices=", ".join(SEVERITIES))
+            points = finding.get("points")
+            if (
+                not isinstance(points, int)
+                or isinstance(points, bool)
+                or not 0 <= points <= MAX_FINDING_POINTS
+            ):
+                return _("points: must be a whole number from 0 to {limit}").format(
+                    limit=MAX_FINDING_POINTS
+                )
+            check_entry("note", finding.get("message"), None)
+        return None
+
+    def _finding_clear(self, op: Op, p: dict[str, Any]) -> str | None:
+        ids = p.get("finding_ids")
+        if not isinstance(ids, list) or not ids or not all(isinstance(i, str) for i in ids):
+            return _("finding_ids: must be a non-empty list of ids")
+        return None
+
+    def _alert_acknowledge(self, op: Op, p: dict[str, Any]) -> str | None:
+        alert = p.get("alert_id")
+        if not isinstance(alert, str) or not alert or len(alert) > 200:
+            return _("{field}: this field is required").format(field="alert_id")
+        check_entry("note", p.get("note"), None)
         return None
 
     def _entry_add(self, op: Op, p: dict[str, Any]) -> str | None:

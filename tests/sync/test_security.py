@@ -292,6 +292,23 @@ def test_received_ops_are_validated_like_local_ones(station, trio):
         dict(a_note(b, "x"), payload={"entry_id": new_id(), "kind": "note", "text": 5, "data": {}}),
         dict(a_note(b, "x"), unknown_field=1),
         {"kind": "case.assign", "case_id": case_id, "payload": {"officer_id": ["1001"]}},
+        {
+            "kind": "finding.raise",
+            "case_id": case_id,
+            "payload": {
+                "findings": [
+                    {
+                        "id": "f1",
+                        "plugin": "legal_review",
+                        "rule": "legal_review.forged",
+                        "severity": "bogus",
+                        "points": 5,
+                        "message": "forged",
+                    }
+                ]
+            },
+        },
+        {"kind": "alert.acknowledge", "payload": {"alert_id": "", "note": "signed"}},
     ]
     craft(station, engines[1], b, [*bad, a_note(b, "valid after the refusals")])
     engines[2].sync_once()
