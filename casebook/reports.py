@@ -6,10 +6,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from casebook import clock
-from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, PluginError
+from casebook import clock, store
+from casebook.errors import (
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    PluginError,
+    StorageError,
+)
 from casebook.i18n import _
 from casebook.models import DocumentSpec, Report, ReportSpec, Vocabulary
+from casebook.plugin_host import PLUGIN_FAULTS
 from casebook.queries import Queries
 from casebook.vocabulary import Glossary
 
@@ -54,7 +61,7 @@ class Reports:
                         start_at,
                         end_at,
                     )
-                except Exception as error:
+                except PLUGIN_FAULTS as error:
                     self.host.report_error(spec.plugin, f"report {name}", error)
                     raise PluginError(
                         _("Report {name} failed: {error}").format(name=name, error=error)
@@ -70,11 +77,19 @@ class Reports:
             )
         )
 
-    def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
-        """Write a built report as a PDF (Chinese included)."""
+    def report_pdf(
+        self, report: Report, path: str | os.PathLike, *, overwrite: bool = True
+    ) -> Path:
+        """Write a built report as a PDF (Chinese included).
+
+        :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
+        :raises InvalidInputError: the folder does not exist (none is created), or the file
+            exists and ``overwrite`` is False.
+        """
         from casebook import pdf
 
-        return pdf.render_report(report, Path(path), self.vocabulary())
+        target = store.check_output_file(path, overwrite=overwrite)
+        return pdf.render_report(report, target, self.vocabulary())
 
     def vocabulary(self) -> Glossary:
         """The labels of every code the plugins declare (``register_vocabulary``) and of the
@@ -97,9 +112,17 @@ class Reports:
                 specs.append(spec)
         return specs
 
-    def render_document(self, name: str, case_id: str, path: str | os.PathLike) -> Path:
-        """Render a printable document of a case to a PDF file."""
+    def render_document(
+        self, name: str, case_id: str, path: str | os.PathLike, *, overwrite: bool = True
+    ) -> Path:
+        """Render a printable document of a case to a PDF file.
+
+        :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
+        :raises InvalidInputError: the folder does not exist (none is created), or the file
+            exists and ``overwrite`` is False.
+        """
         case = self.queries.get_case(case_id)
+        store.check_output_file(path, overwrite=overwrite)
         for spec in self.documents(case_id):
             if spec.name == name:
                 try:
@@ -111,9 +134,11 @@ class Reports:
                         case,
                         Path(path),
                     )
-                except (InvalidInputError, IntegrityError):
+                except (InvalidInputError, IntegrityError, StorageError):
                     raise
-                except Exception as error:
+                except OSError as error:  # the disk's fault, not the plugin's
+                    raise store.storage_error(error, path) from error
+                except PLUGIN_FAULTS as error:
                     self.host.report_error(spec.plugin, f"document {name}", error)
                     raise PluginError(
                         _("Document {name} failed: {error}").format(name=name, error=error)
