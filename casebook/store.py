@@ -239,10 +239,26 @@ def database_error(error: Exception, path: str | os.PathLike) -> CasebookError |
             )
         )
     if primary == sqlcipher3.SQLITE_IOERR:
+        # SQLite reports a full disk as an I/O error where it cannot tell (growing its
+        # shared memory, for one); the free space can.
+        if _nearly_full(Path(path)):
+            return storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
         return StorageError(
             _("The disk reported an error on {path}: {reason}").format(path=path, reason=error)
         )
     return None
+
+
+#: Less free space than this, next to a failing database, is a full disk.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        usage = os.statvfs(path.parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return usage.f_bavail * usage.f_frsize < NEARLY_FULL_BYTES
 
 
 def fault(error: BaseException) -> CasebookError | None:
