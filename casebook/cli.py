@@ -42,9 +42,14 @@ log = logging.getLogger("casebook")
 ROW_COUNT = click.IntRange(0, 1_000_000_000)
 
 
-def parse_json_value(text: str) -> Any:
-    """A JSON value given inline (``--value``)."""
-    return parse_json(text, "--value")
+def json_value_input(value: str | None, file: str | None) -> Any:
+    """A JSON value given inline (``--value``), else by the input convention (``--file``,
+    else stdin)."""
+    if value is not None and file is not None:
+        raise click.UsageError(_("Give --value or --file, not both."))
+    if value is not None:
+        return parse_json(value, "--value")
+    return json_input(file)
 
 
 class DefaultToGui(click.Group):
@@ -321,11 +326,14 @@ def case_export(ctx: click.Context, attachment_id: str, dest: str, force: bool) 
 @case.command("resolve")
 @click.argument("case_id")
 @click.argument("field")
-@click.option("--value", "value", required=True, help="The chosen value, as JSON.")
+@click.option("--value", "value", help="The chosen value, as JSON (else --file or stdin).")
+@json_file_option
 @click.pass_context
-def case_resolve(ctx: click.Context, case_id: str, field: str, value: str) -> None:
+def case_resolve(
+    ctx: click.Context, case_id: str, field: str, value: str | None, file: str | None
+) -> None:
     """Settle a conflict on a field."""
-    open_notebook(ctx).resolve_conflict(case_id, field, parse_json_value(value))
+    open_notebook(ctx).resolve_conflict(case_id, field, json_value_input(value, file))
 
 
 @cli.command()
@@ -539,10 +547,12 @@ def settings_list(ctx: click.Context, as_json: bool) -> None:
 
 @settings.command("set")
 @click.argument("key")
-@click.option("--value", required=True, help="The new value, as JSON.")
+@click.option("--value", help="The new value, as JSON (else --file or stdin).")
+@json_file_option
 @click.pass_context
-def settings_set(ctx: click.Context, key: str, value: str) -> None:
-    open_notebook(ctx).set_setting(key, parse_json_value(value))
+def settings_set(ctx: click.Context, key: str, value: str | None, file: str | None) -> None:
+    """Set a station setting to a JSON value."""
+    open_notebook(ctx).set_setting(key, json_value_input(value, file))
 
 
 # -- plugins -------------------------------------------------------------------------------

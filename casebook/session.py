@@ -20,7 +20,7 @@ from typing import Any
 import sqlcipher3
 
 from casebook import store
-from casebook.errors import AuthenticationError, IntegrityError
+from casebook.errors import AuthenticationError, IntegrityError, InvalidInputError
 from casebook.i18n import _
 from casebook.oplog import canonical_json
 from casebook.plugin_host import refuse_while_plugin_runs
@@ -113,6 +113,11 @@ class Session:
             if meaning is None:
                 raise
             raise meaning from error
+        except UnicodeEncodeError as error:
+            # Lone surrogates (invalid UTF-8 decoded leniently) cannot be stored or hashed.
+            raise InvalidInputError(
+                _("The text holds characters that are not valid Unicode.")
+            ) from error
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self.lock:

@@ -317,3 +317,15 @@ def test_pdf_builder_creates_no_folder_and_leaves_no_part(tmp_path):
     with pytest.raises(InvalidInputError, match="does not exist"):
         pdf.build_pdf(tmp_path / "missing" / "x.pdf", [], title="t")
     assert not (tmp_path / "missing").exists()
+
+
+def test_the_core_refuses_lone_surrogates_with_a_message(notebook):
+    from casebook import InvalidInputError
+
+    case = notebook.create_case("incident", {"title": "x"})
+    before = notebook.verify_audit()["ops"]
+    with pytest.raises(InvalidInputError, match="not valid Unicode"):
+        notebook.add_entry(case.id, "note", "bad \udcff text")
+    with pytest.raises(InvalidInputError):
+        notebook.create_case("incident", {"title": "\ud800"})
+    assert notebook.verify_audit()["ops"] == before

@@ -86,4 +86,16 @@ def test_every_json_file_option_is_the_same_option():
         "casebook case update",
         "casebook case entry",
         "casebook task done",
+        "casebook case resolve",
+        "casebook settings set",
     } <= set(found)
+
+
+def test_settings_take_their_value_inline_or_by_the_convention(nb, run_cli):
+    nb.lock()
+    assert run_cli("settings", "set", "station.phone", input='"0510-85212110"').code == 0
+    assert run_cli("settings", "set", "station.phone", "--value", '"110"').code == 0
+    both = run_cli("settings", "set", "station.phone", "--value", '"1"', "--file", "-")
+    assert both.code == 2 and "not both" in both.err
+    nb.unlock(PASSPHRASE)
+    assert nb.setting("station.phone") == "110"
