@@ -86,4 +86,13 @@ class Audit:
             digest.update(name.encode())
             for row in self.session.query(sql):
                 digest.update(canonical_json(list(row)).encode("utf-8"))
+        handovers = self.session.query(
+            "SELECT case_id, responsible FROM cases WHERE responsible != officer_id ORDER BY case_id"
+        )
+        # Only when there are any: a notebook without handovers keeps the fingerprint it had
+        # before handovers existed.
+        if handovers:
+            digest.update(b"handovers")
+            for row in handovers:
+                digest.update(canonical_json(list(row)).encode("utf-8"))
         return digest.hexdigest()

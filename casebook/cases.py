@@ -19,9 +19,10 @@ from casebook.clock import format_hlc
 from casebook.errors import InvalidInputError, NotFoundError
 from casebook.i18n import _
 from casebook.journal import Journal
-from casebook.models import Case, Entry, Problem
+from casebook.models import Case, Entry, IssuedDocument, Problem
 from casebook.oplog import json_value, new_id
 from casebook.queries import Queries
+from casebook.roster import Roster
 from casebook.session import Session
 from casebook.tasks import Tasks, check_entry
 
@@ -67,6 +68,7 @@ class Cases:
         queries: Queries,
         catalog: Catalog,
         tasks: Tasks,
+        roster: Roster,
         notebook: Any,
     ) -> None:
         """:param notebook: the notebook (its host; hooks get its ``plugin_context``)."""
@@ -75,6 +77,7 @@ class Cases:
         self.queries = queries
         self.catalog = catalog
         self.tasks = tasks
+        self.roster = roster
         self._notebook = notebook
 
     @property
@@ -91,13 +94,17 @@ class Cases:
             fields=fields,
         )
 
-    def validate_fields(self, case_type: str, fields: Any) -> list[Problem]:
-        """Problems with these fields for a new case of this type (schema and plugins)."""
+    def validate_fields(
+        self, case_type: str, fields: Any, case_id: str | None = None
+    ) -> list[Problem]:
+        """Problems with these fields (schema and plugins): for a new case of this type, or
+        as the complete fields of case ``case_id`` after an edit."""
         if not isinstance(fields, dict):
             return [Problem("", _("The fields must be a JSON object."), "type")]
         fields = dict(fields)
+        existing = self.queries.get_case(case_id) if case_id else None
         self._prepare(case_type, fields)
-        return self._problems(self.catalog.case_type(case_type), fields, None)
+        return self._problems(self.catalog.case_type(case_type), fields, existing)
 
     def _problems(
         self,
@@ -105,7 +112,9 @@ class Cases:
         fields: dict[str, Any],
         existing: Case | None,
         draft: Case | None = None,
+        status: str = "received",
     ) -> list[Problem]:
+        """:param status: the status of a new case (an existing one keeps its own)."""
         problems = case_type.problems(fields)
         if problems:
             return problems
@@ -113,16 +122,19 @@ class Cases:
             existing.id if existing else "",
             case_type.name,
             fields,
-            existing.status if existing else "received",
+            existing.status if existing else status,
             existing,
         )
-        problems.extend(
+        problems.extend(self._plugin_problems(draft))
+        return problems
+
+    def _plugin_problems(self, draft: Case) -> list[Problem]:
+        return [
             problem
             for _plugin, problem in self.host.collect(
                 "validate_case", Problem, context=self._notebook.plugin_context, case=draft
             )
-        )
-        return problems
+        ]
 
     def _draft_case(
         self,
@@ -156,25 +168,46 @@ class Cases:
         )
 
     def _check_fields(
-        self, case_type: CaseType, fields: dict[str, Any], existing: Case | None
+        self,
+        case_type: CaseType,
+        fields: dict[str, Any],
+        existing: Case | None,
+        confirm: bool = False,
+        status: str = "received",
     ) -> None:
-        problems = self._problems(case_type, fields, existing)
+        """Refuse invalid fields; with ``confirm``, settle the problems that the officer may
+        confirm (adding their fields to ``fields``, in place) and validate again."""
+        problems = self._problems(case_type, fields, existing, status=status)
+        if problems and confirm and all(problem.confirm for problem in problems):
+            for problem in problems:
+                for name, value in (problem.confirm or {}).items():
+                    fields[name] = merge_confirmed(fields.get(name), value)
+            problems = self._problems(case_type, fields, existing, status=status)
         if problems:
             raise InvalidInputError(describe(problems), problems)
 
     # -- cases -------------------------------------------------------------------------------
 
     def create_case(
-        self, case_type: str, fields: dict[str, Any], *, status: str = "received"
+        self,
+        case_type: str,
+        fields: dict[str, Any],
+        *,
+        status: str = "received",
+        confirm: bool = False,
     ) -> Case:
-        """Create a case. :raises InvalidInputError: naming the bad field; nothing is written."""
+        """Create a case. :raises InvalidInputError: naming the bad field; nothing is written.
+
+        :param confirm: the officer confirms the problems that may be confirmed (a possible
+            duplicate): see :class:`~casebook.models.Problem`.
+        """
         if not isinstance(fields, dict):
             raise InvalidInputError(_("The fields must be a JSON object."))
         self.check_status(status)
         kind = self.catalog.case_type(case_type)
         fields = json_value(dict(fields), "fields")
         self._prepare(case_type, fields)
-        self._check_fields(kind, fields, None)
+        self._check_fields(kind, fields, None, confirm, status)
         case_id = new_id()
         with self.session.transaction():
             self.journal.append(
@@ -266,8 +299,11 @@ class Cases:
                 progress(len(ids), total)
         return ids
 
-    def update_case(self, case_id: str, fields: dict[str, Any]) -> Case:
-        """Set some fields (``None`` clears one). Other fields keep their values."""
+    def update_case(self, case_id: str, fields: dict[str, Any], *, confirm: bool = False) -> Case:
+        """Set some fields (``None`` clears one). Other fields keep their values.
+
+        :param confirm: as for :meth:`create_case`.
+        """
         if not isinstance(fields, dict):
             raise InvalidInputError(_("The fields must be a JSON object."))
         existing = self.queries.get_case(case_id)
@@ -280,7 +316,7 @@ class Cases:
             else:
                 merged[name] = value
         self._prepare(existing.type, merged)
-        self._check_fields(kind, merged, existing)
+        self._check_fields(kind, merged, existing, confirm)
         changed = {
             k: merged.get(k)
             for k in set(merged) | set(existing.fields)
@@ -293,6 +329,37 @@ class Cases:
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
 
+    def record_issued(self, case_id: str, plugin: str, issued: IssuedDocument) -> Case:
+        """Record a printed document's consequences on its case, for ``plugin``: its fields
+        (validated like any edit) and its entry, in one transaction."""
+        existing = self.queries.get_case(case_id)
+        self.refuse_deleted(existing)
+        kind = self.catalog.case_type(existing.type)
+        merged = {**existing.fields, **json_value(dict(issued.fields), "fields")}
+        self._prepare(existing.type, merged)
+        self._check_fields(kind, merged, existing)
+        changed = {k: v for k, v in merged.items() if existing.fields.get(k) != v}
+        entry = issued.entry
+        if entry is not None:
+            check_entry(entry.kind, entry.text, entry.data)
+        with self.session.transaction():
+            if changed:
+                self.journal.append("case.set", case_id, {"fields": changed})
+            if entry is not None:
+                self.journal.append(
+                    "entry.add",
+                    case_id,
+                    {
+                        "entry_id": new_id(),
+                        "kind": entry.kind,
+                        "text": entry.text,
+                        "data": json_value(entry.data or {}, "data"),
+                        "plugin": plugin,
+                    },
+                )
+            self.tasks.plan(self.queries.get_case(case_id))
+        return self.tasks.saved(case_id)
+
     def set_status(self, case_id: str, status: str, reason: str | None = None) -> Case:
         """Move a case in its lifecycle (接报 → 受案 → 立案 → 处置 → 办结...)."""
         self.check_status(status)
@@ -300,8 +367,55 @@ class Cases:
         self.refuse_deleted(existing)
         if reason is not None and not isinstance(reason, str):
             raise InvalidInputError(_("reason: must be text"))
+        if status != existing.status:
+            # A plugin may require something of a status (an outcome before closing).
+            draft = self._draft_case(
+                existing.id, existing.type, dict(existing.fields), status, existing
+            )
+            problems = self._plugin_problems(draft)
+            if problems:
+                raise InvalidInputError(describe(problems), problems)
         with self.session.transaction():
             self.journal.append("case.status", case_id, {"status": status, "reason": reason or ""})
+            self.tasks.plan(self.queries.get_case(case_id))
+        return self.tasks.saved(case_id)
+
+    def assign_case(self, case_id: str, officer_id: str, note: str | None = None) -> Case:
+        """Hand a case over to another officer of the station (谁接报谁负责, then the duty
+        leader reassigns). Recorded as a ``case.assign`` op with the previous officer and the
+        note; the case's timeline shows it as a handover entry.
+
+        :raises InvalidInputError: an officer not in the station roster (whose laptop has not
+            synced yet), the officer already responsible, a deleted case, a note not text.
+        """
+        existing = self.queries.get_case(case_id)
+        self.refuse_deleted(existing)
+        if not isinstance(officer_id, str) or not officer_id.strip():
+            raise InvalidInputError(_("officer: this field is required"))
+        officer_id = officer_id.strip()
+        if note is not None and not isinstance(note, str):
+            raise InvalidInputError(_("note: must be text"))
+        check_entry("note", note or "", None)  # the note becomes the handover entry's text
+        if officer_id not in self.roster.officer_names():
+            raise InvalidInputError(
+                _(
+                    "officer: {officer} is not in the station roster; an officer joins it when"
+                    " the officer's laptop has synced once"
+                ).format(officer=officer_id)
+            )
+        previous = existing.responsible_officer_id
+        if officer_id == previous:
+            raise InvalidInputError(
+                _("officer: {name} is already responsible for this case").format(
+                    name=self.roster.officer_name(officer_id)
+                )
+            )
+        with self.session.transaction():
+            self.journal.append(
+                "case.assign",
+                case_id,
+                {"officer_id": officer_id, "previous_officer_id": previous, "note": note or ""},
+            )
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
 
@@ -399,3 +513,10 @@ class Cases:
             self.journal.append("case.resolve", case_id, {"field": field, "value": value})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
+
+
+def merge_confirmed(current: Any, value: Any) -> Any:
+    """A confirmed value added to a field: lists are merged, anything else replaced."""
+    if isinstance(current, list) and isinstance(value, list):
+        return current + [item for item in value if item not in current]
+    return value

@@ -52,6 +52,45 @@ def json_value_input(value: str | None, file: str | None) -> Any:
     return json_input(file)
 
 
+def export_options(command: Any) -> Any:
+    """``--csv FILE``, ``--xlsx FILE`` and ``--force``: the command's table as a spreadsheet."""
+    command = force_option(command)
+    command = click.option(
+        "--xlsx",
+        "xlsx_file",
+        type=click.Path(dir_okay=False),
+        help="Write the table to an XLSX spreadsheet (labels in your language).",
+    )(command)
+    return click.option(
+        "--csv",
+        "csv_file",
+        type=click.Path(dir_okay=False),
+        help="Write the table to a CSV file (UTF-8, labels in your language).",
+    )(command)
+
+
+def export_tables(
+    sheets: Any, csv_file: str | None, xlsx_file: str | None, force: bool, as_json: bool = False
+) -> bool:
+    """Write the spreadsheets asked for and print their paths; False when none was asked.
+
+    Every target is checked before any is written: a refusal writes nothing.
+    """
+    from casebook import export
+
+    targets = [(path, fmt) for path, fmt in ((csv_file, "csv"), (xlsx_file, "xlsx")) if path]
+    if not targets:
+        return False
+    if as_json:
+        raise click.UsageError(_("Choose --json or a spreadsheet (--csv, --xlsx), not both."))
+    tables = sheets() if callable(sheets) else sheets
+    for path, fmt in targets:
+        export.check_target(path, fmt=fmt, replace=force)
+    for path, fmt in targets:
+        click.echo(str(export.write(tables, path, fmt=fmt, replace=force)))
+    return True
+
+
 class DefaultToGui(click.Group):
     """Plain ``casebook`` opens the app.
 
@@ -144,11 +183,20 @@ def case() -> None:
 )
 @json_file_option
 @click.option("--status", default="received", type=click.Choice(STATUSES))
+@click.option(
+    "--confirm-duplicate",
+    is_flag=True,
+    help="Keep a possible second file for the same person, linked to the other.",
+)
 @click.pass_context
-def case_new(ctx: click.Context, case_type: str, file: str | None, status: str) -> None:
+def case_new(
+    ctx: click.Context, case_type: str, file: str | None, status: str, confirm_duplicate: bool
+) -> None:
     """Create a case from a JSON object of fields; prints the new id."""
     fields = json_input(file)
-    created = open_notebook(ctx).create_case(case_type, fields, status=status)
+    created = open_notebook(ctx).create_case(
+        case_type, fields, status=status, confirm=confirm_duplicate
+    )
     click.echo(created.id)
 
 
@@ -192,11 +240,17 @@ def case_import(ctx: click.Context, file: str, case_type: str) -> None:
 @click.pass_context
 def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
     """Show a case with its timeline."""
-    shown = open_notebook(ctx).get_case(case_id)
+    notebook = open_notebook(ctx)
+    shown = notebook.get_case(case_id)
     if as_json:
         emit_json(shown)
         return
     click.echo(f"{shown.title}  [{shown.type}, {shown.status}]  {shown.id}")
+    click.echo(
+        _("  responsible officer: {officer}").format(
+            officer=officer_label(notebook, shown.responsible_officer_id)
+        )
+    )
     for name, value in sorted(shown.fields.items()):
         click.echo(
             f"  {name}: {json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value}"
@@ -214,10 +268,17 @@ def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
 @case.command("update")
 @click.argument("case_id")
 @json_file_option
+@click.option(
+    "--confirm-duplicate",
+    is_flag=True,
+    help="Keep a possible second file for the same person, linked to the other.",
+)
 @click.pass_context
-def case_update(ctx: click.Context, case_id: str, file: str | None) -> None:
+def case_update(
+    ctx: click.Context, case_id: str, file: str | None, confirm_duplicate: bool
+) -> None:
     """Set fields from a JSON object (null clears a field)."""
-    open_notebook(ctx).update_case(case_id, json_input(file))
+    open_notebook(ctx).update_case(case_id, json_input(file), confirm=confirm_duplicate)
 
 
 @case.command("note")
@@ -251,6 +312,49 @@ def case_status(ctx: click.Context, case_id: str, status: str, reason: str | Non
     open_notebook(ctx).set_status(case_id, status, reason)
 
 
+@case.command("assign")
+@click.argument("case_id")
+@click.argument("officer_id")
+@click.option("--note", default=None, help="Why the case is handed over (kept in its history).")
+@click.pass_context
+def case_assign(ctx: click.Context, case_id: str, officer_id: str, note: str | None) -> None:
+    """Hand a case over to another officer of the station (the duty leader's reassignment)."""
+    notebook = open_notebook(ctx)
+    notebook.assign_case(case_id, officer_id, note)
+    click.echo(
+        _("{case} is now the responsibility of {officer}.").format(
+            case=case_id, officer=officer_label(notebook, officer_id)
+        )
+    )
+
+
+def officer_label(notebook: Notebook, officer_id: str) -> str:
+    """An officer as the CLI prints them: the roster name with the officer id."""
+    name = notebook.officer_name(officer_id)
+    return f"{name} ({officer_id})" if name != officer_id else officer_id
+
+
+@cli.command()
+@json_option
+@export_options
+@click.pass_context
+def officers(
+    ctx: click.Context, as_json: bool, csv_file: str | None, xlsx_file: str | None, force: bool
+) -> None:
+    """The station roster: every officer known here (profiles arrive by sync)."""
+    from casebook.export import officer_sheet
+
+    notebook = open_notebook(ctx)
+    roster = notebook.officers()
+    if export_tables(lambda: officer_sheet(roster), csv_file, xlsx_file, force, as_json):
+        return
+    if as_json:
+        emit_json(roster)
+        return
+    for officer in roster:
+        click.echo(f"{officer.officer_id:<12} {officer.name:<10} {officer.unit}")
+
+
 @case.command("delete")
 @click.argument("case_id")
 @click.pass_context
@@ -262,31 +366,55 @@ def case_delete(ctx: click.Context, case_id: str) -> None:
 @case.command("list")
 @click.option("--type", "case_type")
 @click.option("--status", type=click.Choice(STATUSES))
-@click.option("--officer")
+@click.option("--officer", help="Only cases this officer is responsible for (officer id).")
+@click.option("--received-by", "received_by", help="Only cases this officer created.")
 @click.option("--since")
 @click.option("--until")
 @click.option("--limit", default=100, show_default=True, type=ROW_COUNT)
 @click.option("--offset", default=0, type=ROW_COUNT)
 @json_option
+@export_options
 @click.pass_context
 def case_list(
-    ctx: click.Context, case_type, status, officer, since, until, limit, offset, as_json
+    ctx: click.Context,
+    case_type,
+    status,
+    officer,
+    received_by,
+    since,
+    until,
+    limit,
+    offset,
+    as_json,
+    csv_file,
+    xlsx_file,
+    force,
 ) -> None:
-    """List cases, newest change first."""
-    rows = open_notebook(ctx).list_cases(
+    """List cases, newest change first, with the responsible officer."""
+    from casebook.export import case_sheet
+
+    notebook = open_notebook(ctx)
+    rows = notebook.list_cases(
         case_type=case_type,
         status=status,
-        officer_id=officer,
+        officer_id=received_by,
+        responsible_officer_id=officer,
         since=since,
         until=until,
         limit=limit,
         offset=offset,
     )
+    if export_tables(lambda: case_sheet(notebook, rows), csv_file, xlsx_file, force, as_json):
+        return
     if as_json:
         emit_json(rows)
         return
+    names = notebook.officer_names()
     for row in rows:
-        click.echo(f"{row.id}  {row.updated_at}  {row.type:<15} {row.status:<12} {row.title}")
+        responsible = names.get(row.responsible_officer_id, row.responsible_officer_id)
+        click.echo(
+            f"{row.id}  {row.updated_at}  {row.type:<15} {row.status:<12} {responsible:<8} {row.title}"
+        )
 
 
 @case.command("history")
@@ -356,10 +484,24 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
 @click.argument("query")
 @click.option("--limit", default=50, show_default=True, type=ROW_COUNT)
 @json_option
+@export_options
 @click.pass_context
-def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
+def search(
+    ctx: click.Context,
+    query: str,
+    limit: int,
+    as_json: bool,
+    csv_file: str | None,
+    xlsx_file: str | None,
+    force: bool,
+) -> None:
     """Find cases containing the text (any 1+ characters, Chinese included)."""
-    rows = open_notebook(ctx).search(query, limit=limit)
+    from casebook.export import case_sheet
+
+    notebook = open_notebook(ctx)
+    rows = notebook.search(query, limit=limit)
+    if export_tables(lambda: case_sheet(notebook, rows), csv_file, xlsx_file, force, as_json):
+        return
     if as_json:
         emit_json(rows)
         return
@@ -373,22 +515,41 @@ def search(ctx: click.Context, query: str, limit: int, as_json: bool) -> None:
 @cli.command()
 @click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
 @click.option("--all", "include_upcoming", is_flag=True, help="Include tasks due later.")
+@click.option("--officer", help="Only tasks of cases this officer is responsible for.")
 @json_option
+@export_options
 @click.pass_context
-def tasks(ctx: click.Context, at: str | None, include_upcoming: bool, as_json: bool) -> None:
-    """Tasks due and overdue (callbacks, supervision...)."""
-    found = open_notebook(ctx).tasks(at, include_upcoming=include_upcoming)
+def tasks(
+    ctx: click.Context,
+    at: str | None,
+    include_upcoming: bool,
+    officer: str | None,
+    as_json: bool,
+    csv_file: str | None,
+    xlsx_file: str | None,
+    force: bool,
+) -> None:
+    """Tasks due and overdue (callbacks, supervision...), with the responsible officer."""
+    from casebook.export import task_sheet
+
+    notebook = open_notebook(ctx)
+    found = notebook.tasks(at, include_upcoming=include_upcoming, responsible_officer_id=officer)
+    if export_tables(lambda: task_sheet(notebook, found), csv_file, xlsx_file, force, as_json):
+        return
     if as_json:
         emit_json(found)
         return
+    names = notebook.officer_names()
     for task in found:
         late = (
             _(" overdue {hours} h").format(hours=task.overdue_seconds // 3600)
             if task.status == "overdue"
             else ""
         )
+        responsible = names.get(task.responsible_officer_id, task.responsible_officer_id)
         click.echo(
             f"{task.id}  {task.due_at}  {task.status}{late}  {task.title}  — {task.case_title}"
+            f"  [{responsible}]"
         )
 
 
@@ -427,10 +588,26 @@ def alerts(ctx: click.Context, at: str | None, as_json: bool) -> None:
 @click.argument("case_id", required=False)
 @click.option("--at", "at", help="Date or datetime to evaluate (default: now).")
 @json_option
+@export_options
 @click.pass_context
-def review(ctx: click.Context, case_id: str | None, at: str | None, as_json: bool) -> None:
-    """Legal review: findings and score of one case, or of all."""
-    results = open_notebook(ctx).review(case_id, at)
+def review(
+    ctx: click.Context,
+    case_id: str | None,
+    at: str | None,
+    as_json: bool,
+    csv_file: str | None,
+    xlsx_file: str | None,
+    force: bool,
+) -> None:
+    """Legal review: findings and score of one case, or of all (--csv/--xlsx: the findings)."""
+    from casebook.export import findings_sheet
+
+    notebook = open_notebook(ctx)
+    results = notebook.review(case_id, at)
+    if export_tables(
+        lambda: findings_sheet(notebook, results), csv_file, xlsx_file, force, as_json
+    ):
+        return
     if as_json:
         emit_json(results[0] if case_id else results)
         return
@@ -465,14 +642,32 @@ def finding_rectify(ctx: click.Context, finding_id: str, note: str) -> None:
 @click.option("--from", "start", help="Start date.")
 @click.option("--to", "end", help="End date (inclusive).")
 @click.option("--pdf", "pdf_file", type=click.Path(dir_okay=False), help="Write a PDF.")
-@force_option
 @json_option
+@export_options
 @click.pass_context
 def report(
-    ctx: click.Context, name: str | None, start, end, pdf_file, force: bool, as_json: bool
+    ctx: click.Context,
+    name: str | None,
+    start,
+    end,
+    pdf_file,
+    as_json: bool,
+    csv_file: str | None,
+    xlsx_file: str | None,
+    force: bool,
 ) -> None:
     """Build a report (without NAME: list them)."""
+    from casebook.export import report_sheets
+
     notebook = open_notebook(ctx)
+    if not name and (csv_file or xlsx_file):
+        raise click.UsageError(_("Name the report to write to a spreadsheet."))
+    if name and (csv_file or xlsx_file):
+        if pdf_file:
+            raise click.UsageError(_("Choose --pdf or a spreadsheet (--csv, --xlsx), not both."))
+        built = notebook.build_report(name, start, end)
+        export_tables(lambda: report_sheets(notebook, built), csv_file, xlsx_file, force, as_json)
+        return
     if not name:
         specs = notebook.reports()
         if as_json:

@@ -20,14 +20,29 @@ class _Plain:
 
 @dataclass
 class Problem(_Plain):
-    """One reason an input is refused. ``field`` is the dotted path ("" for the whole)."""
+    """One reason an input is refused. ``field`` is the dotted path ("" for the whole).
+
+    :param confirm: set for a problem the officer may override by confirming it (a possible
+        second file for the same person): the fields that record the confirmation. Saving
+        with ``confirm=True`` adds them (lists are merged) and validates again.
+    """
 
     field: str
     message: str
     code: str = "invalid"
+    confirm: dict[str, Any] | None = None
 
 
 # --- cases ----------------------------------------------------------------------------
+
+
+@dataclass
+class Officer(_Plain):
+    """An officer of the station roster, from the officer's ``officer.profile`` op."""
+
+    officer_id: str
+    name: str
+    unit: str
 
 
 @dataclass
@@ -89,7 +104,8 @@ class Attachment(_Plain):
 class Case(_Plain):
     """A case as the merge rules show it now.
 
-    ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
+    ``officer_id`` is the officer who created it (接报), ``responsible_officer_id`` the one
+    responsible now (the creator until a handover). ``fields`` holds the displayed winner of each field; ``conflicts`` the fields that still
     hold concurrent values; ``flags`` notes such as an edit that raced a closing status.
     """
 
@@ -107,6 +123,8 @@ class Case(_Plain):
     conflicts: list[Conflict] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     deleted: bool = False
+    #: the officer responsible now: ``officer_id`` (who created it) until a handover.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -121,6 +139,7 @@ class CaseSummary(_Plain):
     created_at: str
     updated_at: str
     conflicts: int = 0
+    responsible_officer_id: str = ""
 
 
 # --- tasks, alerts, review -------------------------------------------------------------
@@ -193,6 +212,8 @@ class Task(_Plain):
     case_title: str = ""
     outcome_schema: dict[str, Any] | None = None
     key: str = ""
+    #: the officer responsible for the task's case.
+    responsible_officer_id: str = ""
 
 
 @dataclass
@@ -226,6 +247,9 @@ class Finding(_Plain):
 
 @dataclass
 class ReviewResult(_Plain):
+    """A case's review. ``officer_id`` is the officer responsible for the case (who gets the
+    points), ``unit`` the case's unit."""
+
     case_id: str
     score: int
     findings: list[Finding]
@@ -282,6 +306,24 @@ class DocumentSpec:
     case_types: list[str]
     render: Any
     plugin: str = ""
+    #: Optional ``issued(context, case) -> IssuedDocument | None``: what printing the document
+    #: records on the case (a receipt handed to the reporter), called after ``render``.
+    issued: Any = None
+
+
+@dataclass
+class IssuedDocument:
+    """What printing a document records on its case (a ``DocumentSpec``'s ``issued``).
+
+    The host records both in one transaction, naming the plugin: the fields are set like any
+    edit (validated first), the entry goes on the case's timeline.
+
+    :param fields: fields to set on the case, e.g. ``{"receipt_issued": True}``.
+    :param entry: an entry recording the issue, e.g. of kind ``receipt_issued``.
+    """
+
+    fields: dict[str, Any] = field(default_factory=dict)
+    entry: EntrySpec | None = None
 
 
 @dataclass

@@ -40,6 +40,7 @@ from casebook.queries import Queries
 from casebook.replication import Replication
 from casebook.reports import Reports
 from casebook.review import Review
+from casebook.roster import Roster
 from casebook.session import Session
 from casebook.settings import Settings
 from casebook.tasks import Tasks
@@ -262,7 +263,8 @@ class Notebook:
         )
         queries = Queries(session, self.path)
         tasks = Tasks(session, journal, queries, self)
-        cases = Cases(session, journal, queries, catalog, tasks, self)
+        self._roster = roster = Roster(session)
+        cases = Cases(session, journal, queries, catalog, tasks, roster, self)
         self._settings = Settings(session, journal, queries, tasks, self)
         self._plugin_admin = PluginAdmin(session, self.path, self, self._plugins_changed)
         self._catalog, self._queries, self._tasks, self._cases = catalog, queries, tasks, cases
@@ -362,6 +364,7 @@ class Notebook:
     import_cases = _Part("_cases", Cases)
     update_case = _Part("_cases", Cases)
     set_status = _Part("_cases", Cases)
+    assign_case = _Part("_cases", Cases)
     delete_case = _Part("_cases", Cases)
     add_entry = _Part("_cases", Cases)
     edit_entry = _Part("_cases", Cases)
@@ -375,6 +378,11 @@ class Notebook:
     iter_cases = _Part("_queries", Queries)
     search = _Part("_queries", Queries)
     conflicts = _Part("_queries", Queries)
+    # the station roster and responsible officers
+    officers = _Part("_roster", Roster)
+    officer_name = _Part("_roster", Roster)
+    officer_names = _Part("_roster", Roster)
+    responsible_officer = _Part("_roster", Roster)
     # attachments
     attach = _Part("_attachments", Attachments)
     read_attachment = _Part("_attachments", Attachments)

@@ -22,7 +22,15 @@ from casebook import clock, i18n
 from casebook.plugin_host import host_code
 
 if TYPE_CHECKING:
-    from casebook.models import Alert, Case, CaseSummary, ReviewResult, SettingSpec, Task
+    from casebook.models import (
+        Alert,
+        Case,
+        CaseSummary,
+        Officer,
+        ReviewResult,
+        SettingSpec,
+        Task,
+    )
     from casebook.notebook import Notebook
 
 
@@ -48,6 +56,26 @@ class PluginContext:
         """This laptop's officer: ``{officer_id, name, unit}`` (a copy)."""
         with host_code():
             return self.__notebook.officer
+
+    def officers(self) -> list[Officer]:
+        """The station roster: every officer known here (id, name, unit)."""
+        with host_code():
+            return self.__notebook.officers()
+
+    def officer_name(self, officer_id: str) -> str:
+        """An officer's name from the station roster, or the officer id when it is unknown."""
+        with host_code():
+            return self.__notebook.officer_name(officer_id)
+
+    def officer_names(self) -> dict[str, str]:
+        """``{officer id: name}`` of every officer in the roster."""
+        with host_code():
+            return self.__notebook.officer_names()
+
+    def responsible_officer(self, case_id: str) -> str:
+        """The officer id responsible for a case now (the creator unless it was handed over)."""
+        with host_code():
+            return self.__notebook.responsible_officer(case_id)
 
     @staticmethod
     def now() -> datetime:

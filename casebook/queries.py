@@ -26,6 +26,7 @@ SORT_COLUMNS = {
     "status": "status",
     "type": "type",
     "officer_id": "officer_id",
+    "responsible_officer_id": "responsible",
 }
 
 
@@ -52,7 +53,7 @@ class Queries:
             session.require_open()
             rows = session.conn.execute(
                 "SELECT case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc, registers, flags,"
-                f" deleted FROM cases WHERE case_id IN ({marks})",
+                f" deleted, responsible FROM cases WHERE case_id IN ({marks})",
                 case_ids,
             ).fetchall()
             entries: dict[str, list[Entry]] = {}
@@ -87,6 +88,7 @@ class Queries:
                 conflicts=self._conflicts_of(row[0], row[3], registers),
                 flags=json.loads(row[9]),
                 deleted=bool(row[10]),
+                responsible_officer_id=row[11],
             )
         return [by_id[case_id] for case_id in case_ids if case_id in by_id]
 
@@ -162,6 +164,7 @@ class Queries:
         officer_id: str | None,
         since: Any,
         until: Any,
+        responsible_officer_id: str | None = None,
     ) -> tuple[str, list[Any]]:
         where, params = ["deleted = 0"], []
         if case_type:
@@ -173,6 +176,9 @@ class Queries:
         if officer_id:
             where.append("officer_id = ?")
             params.append(officer_id)
+        if responsible_officer_id:
+            where.append("responsible = ?")
+            params.append(responsible_officer_id)
         try:
             start = clock.parse_datetime(since)
             end = clock.parse_datetime(until, end_of_day=True)
@@ -192,6 +198,7 @@ class Queries:
         case_type: str | None = None,
         status: str | None = None,
         officer_id: str | None = None,
+        responsible_officer_id: str | None = None,
         since: Any = None,
         until: Any = None,
         sort: str = "updated_at",
@@ -199,15 +206,22 @@ class Queries:
         limit: int = 100,
         offset: int = 0,
     ) -> list[CaseSummary]:
-        """A page of cases, newest change first by default."""
+        """A page of cases, newest change first by default.
+
+        :param officer_id: only cases this officer created.
+        :param responsible_officer_id: only cases this officer is responsible for now.
+        """
         if sort not in SORT_COLUMNS:
             raise InvalidInputError(
                 _("sort: must be one of {choices}").format(choices=", ".join(SORT_COLUMNS))
             )
-        where, params = self._filters(case_type, status, officer_id, since, until)
+        where, params = self._filters(
+            case_type, status, officer_id, since, until, responsible_officer_id
+        )
         order = f"{SORT_COLUMNS[sort]} {'DESC' if descending else 'ASC'}, rid {'DESC' if descending else 'ASC'}"
         rows = self.session.query(
-            f"SELECT case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts FROM cases"
+            f"SELECT case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts, responsible"
+            " FROM cases"
             f" WHERE {where} ORDER BY {order} LIMIT ? OFFSET ?",
             (*params, int(limit), int(offset)),
         )
@@ -219,10 +233,13 @@ class Queries:
         case_type: str | None = None,
         status: str | None = None,
         officer_id: str | None = None,
+        responsible_officer_id: str | None = None,
         since: Any = None,
         until: Any = None,
     ) -> int:
-        where, params = self._filters(case_type, status, officer_id, since, until)
+        where, params = self._filters(
+            case_type, status, officer_id, since, until, responsible_officer_id
+        )
         return self.session.query(f"SELECT count(*) FROM cases WHERE {where}", params)[0][0]
 
     def _summary(self, r: tuple) -> CaseSummary:
@@ -235,6 +252,7 @@ class Queries:
             created_at=format_hlc(r[5]),
             updated_at=format_hlc(r[6]),
             conflicts=r[7],
+            responsible_officer_id=r[8],
         )
 
     def iter_cases(
@@ -264,8 +282,8 @@ class Queries:
                 return []
             marks = ",".join("?" * len(rids))
             rows = session.conn.execute(
-                f"SELECT rid, case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts"
-                f" FROM cases WHERE rid IN ({marks}) AND deleted = 0",
+                f"SELECT rid, case_id, type, status, title, officer_id, created_hlc, updated_hlc, conflicts,"
+                f" responsible FROM cases WHERE rid IN ({marks}) AND deleted = 0",
                 rids,
             ).fetchall()
         by_rid = {r[0]: r[1:] for r in rows}

@@ -15,7 +15,7 @@ from casebook.errors import (
     StorageError,
 )
 from casebook.i18n import _
-from casebook.models import DocumentSpec, Report, ReportSpec, Vocabulary
+from casebook.models import DocumentSpec, IssuedDocument, Report, ReportSpec, Vocabulary
 from casebook.plugin_host import PLUGIN_FAULTS
 from casebook.queries import Queries
 from casebook.vocabulary import Glossary
@@ -115,7 +115,8 @@ class Reports:
     def render_document(
         self, name: str, case_id: str, path: str | os.PathLike, *, overwrite: bool = True
     ) -> Path:
-        """Render a printable document of a case to a PDF file.
+        """Render a printable document of a case to a PDF file, and record what printing it
+        means for the case when its plugin says (``DocumentSpec.issued``: a receipt).
 
         :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
         :raises InvalidInputError: the folder does not exist (none is created), or the file
@@ -134,6 +135,17 @@ class Reports:
                         case,
                         Path(path),
                     )
+                    issued = (
+                        self.host.run(
+                            spec.plugin,
+                            f"document {name}",
+                            spec.issued,
+                            self._notebook.plugin_context,
+                            case,
+                        )
+                        if spec.issued is not None
+                        else None
+                    )
                 except (InvalidInputError, IntegrityError, StorageError):
                     raise
                 except OSError as error:  # the disk's fault, not the plugin's
@@ -143,5 +155,13 @@ class Reports:
                     raise PluginError(
                         _("Document {name} failed: {error}").format(name=name, error=error)
                     ) from error
+                if issued is not None:
+                    if not isinstance(issued, IssuedDocument):
+                        raise PluginError(
+                            _("Document {name} failed: {error}").format(
+                                name=name, error="issued() did not return an IssuedDocument"
+                            )
+                        )
+                    self._notebook._cases.record_issued(case_id, spec.plugin, issued)
                 return Path(path)
         raise NotFoundError(_("No document {name} for this case.").format(name=name))

@@ -99,7 +99,7 @@ class Review:
                     case_id=case.id,
                     score=score,
                     findings=findings,
-                    officer_id=case.officer_id,
+                    officer_id=case.responsible_officer_id,
                     unit=case.unit,
                 )
                 payload = {
@@ -121,7 +121,7 @@ class Review:
             r[0]: r[1] for r in self.session.query("SELECT finding_id, note FROM rectifications")
         }
         for case_id, result, officer_id, unit in self.session.query(
-            "SELECT r.case_id, r.result, c.officer_id, c.unit FROM reviews r JOIN cases c ON c.case_id = r.case_id"
+            "SELECT r.case_id, r.result, c.responsible, c.unit FROM reviews r JOIN cases c ON c.case_id = r.case_id"
             " WHERE c.deleted = 0"
         ):
             data = json.loads(result)

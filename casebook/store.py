@@ -33,7 +33,7 @@ DB_FILE = "notebook.db"
 SCHEMA_VERSION = 1
 #: The layout of the view tables. A notebook whose views were written in another layout
 #: has them recomputed from its op log when it is opened (the log itself never changes).
-VIEWS_VERSION = 2
+VIEWS_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -69,7 +69,7 @@ CREATE TABLE IF NOT EXISTS cases (
     status TEXT NOT NULL, title TEXT NOT NULL, officer_id TEXT NOT NULL, unit TEXT NOT NULL,
     created_hlc INTEGER NOT NULL, updated_hlc INTEGER NOT NULL, registers TEXT NOT NULL,
     flags TEXT NOT NULL DEFAULT '[]', conflicts INTEGER NOT NULL DEFAULT 0,
-    deleted INTEGER NOT NULL DEFAULT 0);
+    deleted INTEGER NOT NULL DEFAULT 0, responsible TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS cases_by_updated ON cases (deleted, updated_hlc);
 CREATE INDEX IF NOT EXISTS cases_by_type ON cases (type, status);
 CREATE INDEX IF NOT EXISTS cases_with_conflicts ON cases (conflicts) WHERE conflicts > 0;
@@ -151,6 +151,7 @@ def connect(path: Path, data_key: bytes) -> sqlite_utils.Database:
         conn.execute("PRAGMA foreign_keys = OFF")
         conn.execute("PRAGMA cache_size = -65536")
         conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
         row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
         if row is None:
             conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
@@ -163,6 +164,17 @@ def connect(path: Path, data_key: bytes) -> sqlite_utils.Database:
         conn.close()
         raise IntegrityError(_("This notebook was written by a newer Casebook."))
     return sqlite_utils.Database(conn)
+
+
+def _add_missing_columns(conn: sqlcipher3.Connection) -> None:
+    """Give view tables written by an earlier version the columns added since.
+
+    The rows are filled when the views are recomputed (:data:`VIEWS_VERSION` changed with them).
+    """
+    columns = {row[1] for row in conn.execute("PRAGMA table_info(cases)")}
+    if "responsible" not in columns:
+        conn.execute("ALTER TABLE cases ADD COLUMN responsible TEXT NOT NULL DEFAULT ''")
+    conn.execute("CREATE INDEX IF NOT EXISTS cases_by_responsible ON cases (responsible, deleted)")
 
 
 def integrity_check(db: sqlite_utils.Database) -> str:

@@ -26,11 +26,13 @@ from casebook.queries import Queries
 from casebook.session import Session
 
 ENTRY_KIND = re.compile(r"^[a-z][a-z0-9_]{0,31}$")
+#: entry kinds only the core writes (status changes, handovers): nobody can add one by hand.
+CORE_ENTRY_KINDS = ("status", "handover")
 
 
 def check_entry(kind: Any, text: Any, data: Any) -> None:
     """Refuse an entry's kind, text or data that cannot be recorded (officers' and plugins')."""
-    if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind == "status":
+    if not isinstance(kind, str) or not ENTRY_KIND.match(kind) or kind in CORE_ENTRY_KINDS:
         raise InvalidInputError(
             _("kind: must be a short lowercase name such as note, action or ledger")
         )
@@ -197,12 +199,14 @@ class Tasks:
         include_upcoming: bool = False,
         case_id: str | None = None,
         case_type: str | None = None,
+        responsible_officer_id: str | None = None,
         limit: int | None = None,
     ) -> list[Task]:
         """Pending tasks due by the end of ``at``'s day (default: now), most overdue first.
 
         :param case_id: only this case's tasks.
         :param case_type: only the tasks of cases of this type.
+        :param responsible_officer_id: only the tasks of cases this officer is responsible for.
         :param limit: at most this many (the most urgent); :meth:`task_counts` counts them all.
         """
         moment, end_of_day = self._task_window(at)
@@ -216,9 +220,12 @@ class Tasks:
         if case_type:
             where.append("c.type = ?")
             params.append(case_type)
+        if responsible_officer_id:
+            where.append("c.responsible = ?")
+            params.append(responsible_officer_id)
         sql = (
             "SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.due_ts, t.plugin, t.data, t.outcome_schema,"
-            f" c.title, t.key FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
+            f" c.title, t.key, c.responsible FROM tasks t JOIN cases c ON c.case_id = t.case_id WHERE {' AND '.join(where)}"
             " ORDER BY t.due_ts, t.task_id"
         )
         if limit is not None:
@@ -242,6 +249,7 @@ class Tasks:
                     case_title=r[9],
                     outcome_schema=json.loads(r[8]) if r[8] else None,
                     key=r[10],
+                    responsible_officer_id=r[11],
                 )
             )
         return result
@@ -259,8 +267,9 @@ class Tasks:
 
     def get_task(self, task_id: str) -> Task:
         rows = self.session.query(
-            "SELECT task_id, case_id, kind, title, due_at, status, plugin, data, outcome_schema, key"
-            " FROM tasks WHERE task_id = ?",
+            "SELECT t.task_id, t.case_id, t.kind, t.title, t.due_at, t.status, t.plugin, t.data,"
+            " t.outcome_schema, t.key, c.responsible, c.title"
+            " FROM tasks t LEFT JOIN cases c ON c.case_id = t.case_id WHERE t.task_id = ?",
             (str(task_id),),
         )
         if not rows:
@@ -277,6 +286,8 @@ class Tasks:
             data=json.loads(r[7]),
             outcome_schema=json.loads(r[8]) if r[8] else None,
             key=r[9],
+            responsible_officer_id=r[10] or "",
+            case_title=r[11] or "",
         )
 
     def complete_task(self, task_id: str, outcome: dict[str, Any]) -> Entry:

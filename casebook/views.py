@@ -31,6 +31,7 @@ EDIT_KINDS = (
     "entry.delete",
     "attachment.add",
     "task.done",
+    "case.assign",
 )
 CLOSING_KINDS = ("case.status", "case.delete")
 USER_CONTENT_KINDS = (
@@ -43,6 +44,7 @@ USER_CONTENT_KINDS = (
     "entry.delete",
     "attachment.add",
     "task.done",
+    "case.assign",
 )
 
 TitleFunction = Callable[[str, dict[str, Any]], str]
@@ -167,7 +169,7 @@ class Views:
         case_rows, index_rows = self.creation_rows(ops, next_rid)
         self.conn.executemany(
             "INSERT INTO cases (rid, case_id, type, status, title, officer_id, unit, created_hlc, updated_hlc,"
-            " registers) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            " registers, responsible) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             case_rows,
         )
         search.add_rows(self.conn, index_rows)
@@ -205,6 +207,7 @@ class Views:
                     op["hlc"],
                     op["hlc"],
                     registers,
+                    op["officer_id"],  # the creator is responsible until a handover
                 )
             )
             index_rows.append(
@@ -231,6 +234,28 @@ class Views:
             op, op["op_id"], "status", p.get("reason") or "", {"status": p["status"]}, None
         )
         self._save(case, op, reindex=False)
+
+    def _case_assign(self, op: Op, p: dict) -> None:
+        """A handover: the responsible officer is the one named by the latest assignment
+        (highest hlc, then device), whatever order the assignments arrive in."""
+        latest = self.conn.execute(
+            "SELECT body FROM ops WHERE case_id = ? AND kind = 'case.assign'"
+            " ORDER BY hlc DESC, device_id DESC LIMIT 1",
+            (op["case_id"],),
+        ).fetchone()
+        responsible = json.loads(latest[0])["payload"]["officer_id"] if latest else p["officer_id"]
+        self.conn.execute(
+            "UPDATE cases SET responsible = ? WHERE case_id = ?", (responsible, op["case_id"])
+        )
+        self._add_entry(
+            op,
+            op["op_id"],
+            "handover",
+            p.get("note") or "",
+            {"from": p.get("previous_officer_id", ""), "to": p["officer_id"]},
+            None,
+        )
+        self._touch(op, reindex=False)
 
     def _case_delete(self, op: Op, p: dict) -> None:
         case = self._load(op["case_id"])

@@ -45,6 +45,7 @@ KIND_MSGIDS = {
     "status": N_("Status change"),
     "rectification": N_("Rectification"),
     "attachment": N_("Attachment"),
+    "handover": N_("Handover"),
 }
 
 #: data the core stores with every task outcome
@@ -128,6 +129,16 @@ def localized(labels: Any) -> str | None:
             if isinstance(value, str) and value:
                 return value
     return None
+
+
+def officer_label(names: dict[str, str], officer_id: str) -> str:
+    """An officer as the GUI shows them: the roster's name with the officer id (警号), or
+    the id alone while the officer's profile has not arrived (``names``:
+    ``notebook.officer_names()``)."""
+    if not officer_id:
+        return ""
+    name = names.get(officer_id)
+    return f"{name}（{officer_id}）" if name and name != officer_id else officer_id
 
 
 def type_label(case_type: str, schema: dict[str, Any] | None) -> str:

@@ -11,6 +11,7 @@ from typing import Any
 
 from casebook import (
     DocumentSpec,
+    NotFoundError,
     OutcomeSchema,
     Report,
     ReportSpec,
@@ -23,7 +24,7 @@ from casebook.clock import now
 from casebook.i18n import N_, gettext_for
 
 from . import reports, rules
-from .receipt import render_receipt
+from .receipt import receipt_issued, render_receipt
 
 casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
 
@@ -36,6 +37,7 @@ DEFAULT_SATISFACTION = {
     "second_days": 7,
     "key_flags": list(rules.KEY_FLAGS),
 }
+DEFAULT_RETRY = {"attempts": 2, "hours": 24}
 RECEIPT_CASE_TYPES = ["incident", "missing_person"]
 
 
@@ -77,17 +79,37 @@ def setting_specs() -> list[SettingSpec]:
             default=1,
             schema={"type": "integer", "minimum": 0, "maximum": 30},
         ),
+        SettingSpec(
+            key=PREFIX + "retry",
+            title=_("Callbacks: retries of a callback that did not reach the person"),
+            default=dict(DEFAULT_RETRY),
+            schema={
+                "type": "object",
+                "properties": {
+                    "attempts": {"type": "integer", "minimum": 0, "maximum": 10},
+                    "hours": {"type": "integer", "minimum": 1, "maximum": 720},
+                },
+                "additionalProperties": False,
+            },
+            description=_(
+                "How many more times to call a person who was not reached (0: never), and "
+                "how many hours after the last try."
+            ),
+        ),
     ]
 
 
 def load_settings(context: Any) -> rules.CallbackSettings:
     satisfaction = {**DEFAULT_SATISFACTION, **context.setting(PREFIX + "satisfaction")}
+    retry = {**DEFAULT_RETRY, **context.setting(PREFIX + "retry")}
     return rules.CallbackSettings(
         channels=list(satisfaction["channels"]),
         first_days=satisfaction["first_days"],
         second_days=satisfaction["second_days"],
         key_flags=list(satisfaction["key_flags"]),
         follow_up_days=context.setting(PREFIX + "follow_up_days"),
+        retry_attempts=retry["attempts"],
+        retry_hours=retry["hours"],
     )
 
 
@@ -109,7 +131,13 @@ def register_outcome_schemas(context: Any) -> list[OutcomeSchema]:
 
 @hookimpl
 def schedule_tasks(context: Any, case: Any) -> list[TaskSpec]:
-    return rules.schedule(case, load_settings(context))
+    def task_data(task_id: str) -> dict[str, Any]:
+        try:
+            return dict(context.get_task(task_id).data)
+        except NotFoundError:
+            return {}
+
+    return rules.schedule(case, load_settings(context), task_data)
 
 
 def build_satisfaction(context: Any, start: datetime | None, end: datetime | None) -> Report:
@@ -128,7 +156,10 @@ def register_reports(context: Any) -> list[ReportSpec]:
             name="satisfaction",
             title=_("Callbacks: satisfaction rate"),
             build=build_satisfaction,
-            description=_("Callbacks done, reached, satisfied and the satisfaction rate."),
+            description=_(
+                "Callbacks done, reached, satisfied and the satisfaction rate, over the calls "
+                "reached and over the valid incidents."
+            ),
         ),
         ReportSpec(
             name="callbacks",
@@ -147,6 +178,7 @@ def register_documents(context: Any) -> list[DocumentSpec]:
             title=_("Case/event report receipt"),
             case_types=list(RECEIPT_CASE_TYPES),
             render=render_receipt,
+            issued=receipt_issued,
         )
     ]
 
@@ -167,6 +199,7 @@ def register_vocabulary() -> list[Vocabulary]:
     return [
         Vocabulary(
             task_kinds={"callback": N_("Callback"), "follow_up": N_("Follow-up")},
+            entry_kinds={"receipt_issued": N_("Receipt issued")},
             report_keys={
                 "callbacks_done": N_("Callbacks done"),
                 "reached": N_("Reached"),
@@ -178,6 +211,10 @@ def register_vocabulary() -> list[Vocabulary]:
                 "satisfied_or_basically_rate": N_("Satisfied or basically satisfied rate"),
                 "dissatisfied_rate": N_("Dissatisfied rate"),
                 "handled_rate": N_("Handled rate"),
+                "unreached": N_("Not reached"),
+                "valid_incidents": N_("Valid incidents (called back)"),
+                "incidents_satisfied": N_("Incidents satisfied"),
+                "incident_rate": N_("Satisfaction rate over valid incidents"),
                 "due": N_("Due today"),
                 "done": N_("Done"),
                 "overdue": N_("Overdue"),
@@ -192,6 +229,9 @@ def register_vocabulary() -> list[Vocabulary]:
                 "called_at": N_("Called at"),
                 "resolved": N_("Resolved"),
                 "action": N_("Action taken"),
+                "receipt_number": N_("Receipt number"),
+                "retry_of": N_("First call"),
+                "attempt": N_("Try"),
             },
             enums={"satisfaction": dict(SATISFACTION_LABELS)},
             translate=_,

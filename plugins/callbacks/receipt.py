@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from casebook import EntrySpec, IssuedDocument
 from casebook.clock import parse_datetime
 from casebook.i18n import gettext_for, language
 from casebook.pdf import long_date, mask_id_number, receipt_pdf
@@ -118,4 +119,19 @@ def render_receipt(context: Any, case: Any, path: str | Path) -> Path:
         stub_title=_("Receipt stub (kept by the station)"),
         stub_rows=[rows[0], rows[3], rows[4], rows[6], rows[7]],
         stub_signatures=[_("Receipt received by the reporter (signature)")],
+    )
+
+
+def receipt_issued(context: Any, case: Any) -> IssuedDocument:
+    """What printing the receipt records: the case has its receipt (which settles the
+    ``no_receipt`` finding), its number becomes a field (searchable in full and in part),
+    and the timeline says who issued which number and when, reprints included."""
+    number = receipt_number(case)
+    return IssuedDocument(
+        fields={"receipt_issued": True, "receipt_number": number},
+        entry=EntrySpec(
+            kind="receipt_issued",
+            text=_("Receipt No. {number} issued").format(number=number),
+            data={"receipt_number": number},
+        ),
     )

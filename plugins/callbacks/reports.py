@@ -22,16 +22,22 @@ def rate(part: int, whole: int, places: int = 4) -> float:
 
 def satisfaction(cases: list[Any], start: datetime | None, end: datetime | None) -> Report:
     """Callbacks done, satisfied and the rate, over the callbacks that reached the person
-    (seed 002 counts "valid calls": 7,031 satisfied of 8,520 valid calls is 82.5%)."""
+    (seed 002 counts "valid calls": 7,031 satisfied of 8,520 valid calls is 82.5%), and
+    beside it the rate over the incidents called back, with both denominators shown."""
     counts = satisfaction_counts(cases, start, end)
     reached = counts["reached"]
     months: dict[str, Counter] = defaultdict(Counter)
+    called: set[str] = set()
+    satisfied_incidents: set[str] = set()
     for case in cases:
         for entry in callback_entries(case):
             recorded = entry_time(entry)
             if recorded is None or (start and recorded < start) or (end and recorded > end):
                 continue
             data = entry.data or {}
+            called.add(case.id)
+            if is_valid_call(data) and data.get("satisfaction") == "satisfied":
+                satisfied_incidents.add(case.id)
             month = recorded.strftime("%Y-%m")
             months[month]["done"] += 1
             if is_valid_call(data):  # the same rule as the summary (satisfaction_counts)
@@ -52,6 +58,12 @@ def satisfaction(cases: list[Any], start: datetime | None, end: datetime | None)
         ),
         "dissatisfied_rate": rate(counts["dissatisfied"], reached),
         "handled_rate": rate(counts["handled"], reached),
+        # The second denominator: the incidents called back, reached or not (each once),
+        # so calls that never reached anyone cannot raise the rate.
+        "unreached": counts["callbacks_done"] - reached - counts["reached_without_level"],
+        "valid_incidents": len(called),
+        "incidents_satisfied": len(satisfied_incidents),
+        "incident_rate": rate(len(satisfied_incidents), len(called), 3),
     }
     rows = [
         [month, c["done"], c["reached"], c["satisfied"], rate(c["satisfied"], c["reached"])]

@@ -7,7 +7,7 @@ dissatisfied callback, from any plugin, opens a follow-up task.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -62,6 +62,9 @@ class CallbackSettings:
     second_days: int = 7
     key_flags: list[str] = field(default_factory=lambda: list(KEY_FLAGS))
     follow_up_days: int = 1
+    #: How many more times an unreached callback is tried, and how many hours apart.
+    retry_attempts: int = 2
+    retry_hours: int = 24
 
 
 def field_time(case: Any, name: str) -> datetime | None:
@@ -151,9 +154,75 @@ def follow_up_tasks(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
     return tasks
 
 
-def schedule(case: Any, settings: CallbackSettings) -> list[TaskSpec]:
-    """Every callback task the plugin wants for a case now."""
-    return satisfaction_tasks(case, settings) + follow_up_tasks(case, settings)
+def retry_tasks(
+    case: Any, settings: CallbackSettings, task_data: Callable[[str], dict[str, Any]]
+) -> list[TaskSpec]:
+    """Another try for each callback that did not reach the person (from any plugin), up to
+    ``retry_attempts`` tries after the first, ``retry_hours`` after the last one.
+
+    A retry is a callback task itself, with the same outcome; its data names the first
+    call (``retry_of``: its task id, or its entry id when it was recorded without a task)
+    and the ``attempt`` (2 for the first retry).
+
+    :param task_data: the data of a task by id (``{}`` when unknown), to follow a chain.
+    """
+    if settings.retry_attempts <= 0 or getattr(case, "deleted", False):
+        return []
+    attempts: dict[str, int] = {}
+    last_unreached: dict[str, Any] = {}
+    for entry in sorted(callback_entries(case), key=lambda e: e.created_at):
+        data = entry.data or {}
+        task_id = data.get("task_id")
+        planned = task_data(task_id) if task_id else {}
+        root = planned.get("retry_of") or task_id or entry.id
+        attempt = int(planned.get("attempt") or 1)
+        if data.get("reached") is not False:
+            # Reached (or an outcome that does not say): the chain ends.
+            last_unreached.pop(root, None)
+            attempts[root] = settings.retry_attempts + 1
+        else:
+            attempts[root] = max(attempts.get(root, 0), attempt)
+            last_unreached[root] = entry
+    tasks = []
+    for root, entry in last_unreached.items():
+        attempt = attempts[root] + 1
+        recorded = entry_time(entry)
+        if attempt > settings.retry_attempts + 1 or recorded is None:
+            continue
+        tasks.append(
+            TaskSpec(
+                key=f"retry-{root}-{attempt}",
+                kind="callback",
+                due_at=format_datetime(recorded + timedelta(hours=settings.retry_hours)),
+                title=_("Callback, try {attempt}: the person was not reached").format(
+                    attempt=attempt
+                ),
+                data={
+                    "retry_of": root,
+                    "attempt": attempt,
+                    "reporter_name": case.fields.get("reporter_name", ""),
+                    "reporter_phone": case.fields.get("reporter_phone", ""),
+                },
+                outcome_schema=CALLBACK_OUTCOME_SCHEMA_NAME,
+            )
+        )
+    return tasks
+
+
+def schedule(
+    case: Any,
+    settings: CallbackSettings,
+    task_data: Callable[[str], dict[str, Any]] = lambda task_id: {},
+) -> list[TaskSpec]:
+    """Every callback task the plugin wants for a case now.
+
+    :param task_data: as for :func:`retry_tasks`.
+    """
+    return (
+        satisfaction_tasks(case, settings)
+        + follow_up_tasks(case, settings)
+        + retry_tasks(case, settings, task_data)
+    )
 
 
 def satisfaction_counts(

@@ -16,6 +16,7 @@ from casebook import (
     Alert,
     DocumentSpec,
     Finding,
+    Problem,
     Report,
     ReportSpec,
     SettingSpec,
@@ -26,7 +27,7 @@ from casebook import (
 from casebook.clock import format_datetime, now, parse_datetime
 from casebook.i18n import N_, gettext_for
 
-from . import reports, rules
+from . import intake, reports, rules
 from .ledger import render_ledger
 from .notice import render_notice
 
@@ -132,6 +133,35 @@ def setting_specs() -> list[SettingSpec]:
             schema={"type": "integer", "minimum": 40, "maximum": 100},
         ),
         SettingSpec(
+            key=PREFIX + "urgent_groups",
+            title=_("Missing persons: vulnerable groups on the urgent track"),
+            default=list(rules.VULNERABLE_GROUPS),
+            schema={
+                "type": "array",
+                "items": {"enum": list(rules.VULNERABLE_GROUPS)},
+                "uniqueItems": True,
+            },
+            description=_(
+                "A missing minor, student, elderly person, person with a disability or a "
+                "mental illness in one of these groups is an urgent case (major-incident "
+                "real-time dispatch); [] keeps the track to the cause alone."
+            ),
+        ),
+        SettingSpec(
+            key=PREFIX + "duplicate_window_days",
+            title=_(
+                "Missing persons: days within which the same name and age is a possible duplicate"
+            ),
+            default=365,
+            schema={"type": "integer", "minimum": 0, "maximum": 3660},
+            description=_(
+                "A new file with the same ID number as another, or the same name and age in "
+                "the same area reported within this many days, is a possible second file for "
+                "the same person (一人一档): saving it needs a confirmation and links the two. "
+                "0 checks the ID number only."
+            ),
+        ),
+        SettingSpec(
             key=PREFIX + "notice_contact",
             title=_("Missing persons: contact line printed on the notice"),
             default="",
@@ -157,6 +187,7 @@ def load_settings(context: Any) -> rules.MissingPersonSettings:
         cluster_by=list(cluster["by"]),
         ledger_missing_points=context.setting(PREFIX + "ledger_missing_points"),
         elderly_age=context.setting(PREFIX + "elderly_age"),
+        urgent_groups=list(context.setting(PREFIX + "urgent_groups")),
     )
 
 
@@ -180,7 +211,21 @@ def register_settings(context: Any) -> list[SettingSpec]:
 @hookimpl
 def prepare_fields(context: Any, case_type: str, fields: dict[str, Any]) -> None:
     if case_type == rules.CASE_TYPE:
-        rules.prepare(fields, context.setting(PREFIX + "elderly_age"))
+        rules.prepare(
+            fields,
+            context.setting(PREFIX + "elderly_age"),
+            context.setting(PREFIX + "urgent_groups"),
+        )
+
+
+@hookimpl
+def validate_case(context: Any, case: Any) -> list[Problem]:
+    if case.type != rules.CASE_TYPE:
+        return []
+    before = intake.stored(context, case)
+    return rules.outcome_problems(case, before) + intake.duplicate_problems(
+        context, case, context.setting(PREFIX + "duplicate_window_days"), before
+    )
 
 
 @hookimpl
@@ -216,6 +261,7 @@ def build_daily(context: Any, start: datetime | None, end: datetime | None) -> R
         context.tasks(morning, case_type=rules.CASE_TYPE),
         context.alerts(rules.end_of_day(at)),
         at,
+        context.officer_names(),
     )
 
 
@@ -321,6 +367,11 @@ def register_vocabulary() -> list[Vocabulary]:
                 "found_within_24h": N_("Found within 24h"),
                 "share_within_24h": N_("Share within 24h"),
                 "unresolved": N_("Unresolved"),
+                "deceased": N_("Deceased"),
+                "transferred": N_("Transferred"),
+                "closed_unfound": N_("Closed unfound"),
+                "closed_without_outcome": N_("Closed without outcome"),
+                "by_outcome": N_("By outcome"),
                 "by_group": N_("By vulnerable group"),
                 "by_year": N_("By year"),
                 "by_cause": N_("By cause"),
@@ -340,7 +391,7 @@ def register_vocabulary() -> list[Vocabulary]:
                 "satisfaction": N_("Satisfaction"),
                 "comment": N_("Comment"),
             },
-            key_enums={"by_group": "vulnerable", "by_cause": "cause"},
+            key_enums={"by_group": "vulnerable", "by_cause": "cause", "by_outcome": "outcome"},
             roles={"daily_summary": "daily"},
             translate=_,
         )

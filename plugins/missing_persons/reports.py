@@ -13,11 +13,13 @@ from casebook.i18n import gettext_for
 
 from .rules import (
     CASE_TYPE,
+    OUTCOMES,
     derived_vulnerable,
     effective_risk,
     end_of_day,
     field_time,
     is_found,
+    is_resolved,
 )
 
 _ = gettext_for("casebook-plugins", Path(__file__).resolve().parent.parent / "locale")
@@ -47,10 +49,12 @@ def in_period(moment: datetime | None, start: datetime | None, end: datetime | N
 def recovery(cases: list[Any], start: datetime | None, end: datetime | None) -> Report:
     """Reported, found, rate, found within 24 h, by vulnerable group and by month.
 
-    A person counts as found when ``found_at`` (or an outcome) is recorded; the period
-    selects cases by ``reported_at``.
+    A person counts as found with an outcome of found safe or found harmed (or a
+    ``found_at`` before any outcome is recorded); deceased, transferred and closed unfound
+    are counted beside it, never in the rate. The period selects cases by ``reported_at``.
     """
-    reported = found = within_day = 0
+    reported = found = within_day = missing = 0
+    outcomes: Counter = Counter()
     groups: dict[str, Counter] = {group: Counter() for group in VULNERABLE_GROUPS}
     months: dict[str, Counter] = defaultdict(Counter)
     years: Counter = Counter()
@@ -67,7 +71,15 @@ def recovery(cases: list[Any], start: datetime | None, end: datetime | None) -> 
         found_at = field_time(case, "found_at")
         reported += 1
         found += is_back
-        quick = bool(found_at and reported_at and found_at - reported_at <= timedelta(hours=24))
+        missing += not is_resolved(case)
+        outcome = case.fields.get("outcome")
+        if outcome:
+            outcomes[outcome] += 1
+        elif is_resolved(case):
+            outcomes["none"] += 1  # closed before outcomes were required
+        quick = is_back and bool(
+            found_at and reported_at and found_at - reported_at <= timedelta(hours=24)
+        )
         within_day += quick
         month = reported_at.strftime("%Y-%m")
         months[month]["reported"] += 1
@@ -91,7 +103,14 @@ def recovery(cases: list[Any], start: datetime | None, end: datetime | None) -> 
         "rate": rate(found, reported),
         "found_within_24h": within_day,
         "share_within_24h": rate(within_day, reported),
-        "unresolved": reported - found,
+        # Still missing: no outcome yet (found, deceased, transferred, closed unfound).
+        "unresolved": missing,
+        "deceased": outcomes["deceased"],
+        "transferred": outcomes["transferred"],
+        "closed_unfound": outcomes["closed_unfound"],
+        # Closed before an outcome was required: neither found nor missing.
+        "closed_without_outcome": outcomes["none"],
+        "by_outcome": {outcome: outcomes[outcome] for outcome in OUTCOMES},
         "by_group": by_group,
         # Seed 000 counts alerts per year (60 in 2016, 93 in 2017) and their causes.
         "by_year": dict(sorted(years.items())),
@@ -116,12 +135,16 @@ def daily(
     tasks: list[Any],
     alerts: list[Any],
     at: datetime,
+    officer_names: dict[str, str] | None = None,
 ) -> Report:
     """The case manager's daily summary (专管员每日汇总) of missing-person cases as of ``at``.
 
     :param tasks: pending tasks as of ``at`` (``context.tasks(at)``).
     :param alerts: alerts as of ``at`` (``context.alerts(at)``).
+    :param officer_names: the station roster (``context.officer_names()``), to show each
+        case's responsible officer by name.
     """
+    names = officer_names or {}
     day_start = at.replace(hour=0, minute=0, second=0, microsecond=0)
     day_end = end_of_day(at)
     ours = [
@@ -133,7 +156,7 @@ def daily(
     ]
     ids = {case.id for case in ours}
     new = [case for case in ours if in_period(field_time(case, "reported_at"), day_start, day_end)]
-    unresolved = [case for case in ours if not is_found(case, day_end)]
+    unresolved = [case for case in ours if not is_resolved(case, day_end)]
     our_tasks = [task for task in tasks if task.case_id in ids]
     due_today = [task for task in our_tasks if task.status == "due"]
     overdue = [task for task in our_tasks if task.status == "overdue"]
@@ -164,6 +187,7 @@ def daily(
                 by_case[case.id]["due"],
                 by_case[case.id]["overdue"],
                 len([e for e in case.entries if e.kind == "ledger" and not e.deleted]),
+                responsible_officer(case, names),
             ]
         )
     summary = {
@@ -188,9 +212,17 @@ def daily(
             _("Tasks due today"),
             _("Tasks overdue"),
             _("Ledger entries"),
+            _("Responsible officer"),
         ],
         rows=rows,
     )
+
+
+def responsible_officer(case: Any, names: dict[str, str]) -> str:
+    """The officer responsible for a case (its creator until a handover), by roster name."""
+    officer_id = getattr(case, "responsible_officer_id", "") or case.officer_id
+    name = names.get(officer_id)
+    return f"{name}（{officer_id}）" if name and name != officer_id else officer_id
 
 
 def daily_moment(start: datetime | None, end: datetime | None) -> datetime:

@@ -15,7 +15,7 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from casebook import Alert, Finding, TaskSpec
+from casebook import Alert, Finding, Problem, TaskSpec
 from casebook.clock import format_datetime, parse_datetime
 from casebook.i18n import gettext_for
 
@@ -29,6 +29,16 @@ CALLBACK_PRESETS: dict[str, list[str]] = {
     "pingxiang": ["3d", "7d", "30d", "60d", "90d"],
 }
 URGENT_CAUSES = frozenset({"suicide_risk", "abduction"})
+VULNERABLE_GROUPS = ("minor", "student", "elderly", "disability", "mental_illness")
+
+# How a missing-person case ends (docs/workflows.md, "Outcomes").
+OUTCOMES = ("found_safe", "found_harmed", "deceased", "transferred", "closed_unfound")
+#: The outcomes that count as found in the recovery rate.
+FOUND_OUTCOMES = frozenset({"found_safe", "found_harmed"})
+#: The outcomes that tell what became of the person: they end the alert of a cause unknown.
+FATE_KNOWN_OUTCOMES = frozenset({"found_safe", "found_harmed", "deceased", "transferred"})
+#: Case statuses that end the file, and therefore need an outcome.
+CLOSING_STATUSES = ("closed", "transferred")
 OFFSET_PATTERN = r"^[1-9][0-9]{0,3}[hd]$"
 
 #: The callback outcome schema is owned by the callbacks plugin, which registers it under this
@@ -60,6 +70,8 @@ class MissingPersonSettings:
     cluster_by: list[str] = field(default_factory=lambda: ["area", "school"])
     ledger_missing_points: int = 10
     elderly_age: int = 60
+    #: Vulnerable groups that put a case on the urgent track (a station setting).
+    urgent_groups: list[str] = field(default_factory=lambda: list(VULNERABLE_GROUPS))
 
 
 # --- small helpers --------------------------------------------------------------------
@@ -120,16 +132,23 @@ def live_entries(case: Any, kind: str) -> list[Any]:
     return [e for e in getattr(case, "entries", []) or [] if e.kind == kind and not e.deleted]
 
 
-def effective_risk(fields: dict[str, Any]) -> str:
-    """``risk`` as recorded, else derived from ``cause`` (suicide risk and abduction are
-    urgent: the major-incident real-time dispatch track)."""
+def effective_risk(fields: dict[str, Any], urgent_groups: Iterable[str] = ()) -> str:
+    """``risk`` as recorded, raised to urgent by an urgent cause (suicide risk and abduction:
+    the major-incident real-time dispatch track) or by a vulnerable group of
+    ``urgent_groups``; else derived from the cause."""
+    if fields.get("cause") in URGENT_CAUSES:
+        return "urgent"
+    if set(derived_vulnerable(fields)) & set(urgent_groups):
+        return "urgent"
     if fields.get("risk") in ("urgent", "general"):
         return fields["risk"]
-    return "urgent" if fields.get("cause") in URGENT_CAUSES else "general"
+    return "general"
 
 
 def derived_vulnerable(fields: dict[str, Any], elderly_age: int = 60) -> list[str]:
-    """``vulnerable`` with the groups that follow from ``age`` added (minor, elderly)."""
+    """``vulnerable`` with the groups that follow from the other fields added: ``minor``
+    under 18 and ``elderly`` from ``elderly_age`` (by ``age``), ``student`` when a
+    ``school`` is recorded."""
     groups = list(fields.get("vulnerable") or [])
     age = fields.get("age")
     if isinstance(age, int):
@@ -137,33 +156,83 @@ def derived_vulnerable(fields: dict[str, Any], elderly_age: int = 60) -> list[st
             groups.append("minor")
         if age >= elderly_age and "elderly" not in groups:
             groups.append("elderly")
+    if str(fields.get("school") or "").strip() and "student" not in groups:
+        groups.append("student")
     return groups
 
 
-def prepare(fields: dict[str, Any], elderly_age: int = 60) -> None:
-    """Fill the derived fields in place: ``risk`` when absent, age-based groups.
+def prepare(
+    fields: dict[str, Any], elderly_age: int = 60, urgent_groups: Iterable[str] = ()
+) -> None:
+    """Fill the derived fields in place: the groups that follow from age and school, and
+    ``risk``.
 
-    An urgent cause always makes the case urgent, even if it was recorded as general
-    before the cause was known: a derived value must never hide an escalation.
+    A derived value never hides an escalation: an urgent cause, or a vulnerable group the
+    station puts on the urgent track, makes the case urgent even if it was recorded as
+    general before.
     """
-    if fields.get("cause") in URGENT_CAUSES:
-        fields["risk"] = "urgent"
-    elif fields.get("cause") and not fields.get("risk"):
-        fields["risk"] = effective_risk(fields)
     groups = derived_vulnerable(fields, elderly_age)
     if groups != list(fields.get("vulnerable") or []):
         fields["vulnerable"] = groups
+    escalated = fields.get("cause") in URGENT_CAUSES or bool(set(groups) & set(urgent_groups))
+    if escalated:
+        fields["risk"] = "urgent"
+    elif fields.get("cause") and not fields.get("risk"):
+        fields["risk"] = "general"
 
 
 def is_found(case: Any, at: datetime | None = None) -> bool:
-    """Whether the person counts as found (or the case closed), as of ``at`` if given.
+    """Whether the person counts as found, as of ``at`` if given: an outcome of found safe
+    or found harmed, or a ``found_at`` with no outcome yet. Deceased, transferred and closed
+    unfound are outcomes, not recoveries.
 
     A ``found_at`` later than ``at`` does not count yet, so past days can be evaluated.
     """
+    outcome = case.fields.get("outcome")
+    if outcome and outcome not in FOUND_OUTCOMES:
+        return False
     found_at = field_time(case, "found_at")
     if found_at is not None:
         return at is None or found_at <= at
-    return bool(case.fields.get("outcome")) or case.status == "closed"
+    return bool(outcome)
+
+
+def is_resolved(case: Any, at: datetime | None = None) -> bool:
+    """Whether the search is over, as of ``at`` if given: found, any outcome recorded, or
+    the file closed or transferred (a file closed before outcomes were required)."""
+    if is_found(case, at):
+        return True
+    found_at = field_time(case, "found_at")
+    if found_at is not None and at is not None and found_at > at:
+        return False
+    return bool(case.fields.get("outcome")) or case.status in CLOSING_STATUSES
+
+
+def outcome_problems(case: Any, before: Any = None) -> list[Problem]:
+    """A missing-person file is closed or transferred only with an outcome that says what
+    became of the person.
+
+    :param before: the case as stored, if it is; a file closed before outcomes were required
+        stays editable as it is.
+    """
+    legacy = (
+        before is not None
+        and before.status in CLOSING_STATUSES
+        and not before.fields.get("outcome")
+        and case.status == before.status
+    )
+    if case.status in CLOSING_STATUSES and not case.fields.get("outcome") and not legacy:
+        return [
+            Problem(
+                "outcome",
+                _(
+                    "outcome: closing a missing-person case needs an outcome (found safe, "
+                    "found harmed, deceased, transferred or closed unfound); set it first"
+                ),
+                "required",
+            )
+        ]
+    return []
 
 
 def is_active(case: Any) -> bool:
@@ -177,7 +246,7 @@ def callback_tasks(case: Any, settings: MissingPersonSettings) -> list[TaskSpec]
     """Callbacks to the family at each offset of the schedule after ``reported_at``;
     none once the person is found (pending ones stop)."""
     reported_at = field_time(case, "reported_at")
-    if reported_at is None or is_found(case):
+    if reported_at is None or is_resolved(case):
         return []
     tasks = []
     for offset in settings.callback_schedule:
@@ -209,7 +278,7 @@ def cadence_tasks(case: Any, settings: MissingPersonSettings) -> list[TaskSpec]:
     from the case's entries of that kind), so a missed day stays visible as overdue.
     """
     reported_at = field_time(case, "reported_at")
-    if reported_at is None or is_found(case):
+    if reported_at is None or is_resolved(case):
         return []
     name = case.title or case.fields.get("name", "")
     day_one = end_of_day(reported_at)
@@ -242,12 +311,17 @@ def cadence_tasks(case: Any, settings: MissingPersonSettings) -> list[TaskSpec]:
         (settings.analysis_days, "analysis", _("{days}-day analysis (七日研判) of {name}")),
     ):
         if days > 0:
+            # A chain: every ``days`` while the person is missing. The first keeps the key
+            # it had when it happened once, so notebooks written then keep their task ids.
+            done = len(live_entries(case, kind))
+            key = f"{kind}-{days}d" if done == 0 else f"{kind}-{days}d-{done + 1}"
             tasks.append(
                 TaskSpec(
-                    key=f"{kind}-{days}d",
+                    key=key,
                     kind=kind,
-                    due_at=format_datetime(reported_at + timedelta(days=days)),
+                    due_at=format_datetime(reported_at + timedelta(days=(done + 1) * days)),
                     title=title.format(days=days, name=name),
+                    data={"round": done + 1},
                     outcome_schema=NOTE_OUTCOME_SCHEMA,
                 )
             )
@@ -298,7 +372,7 @@ def ledger_finding(case: Any, at: datetime, settings: MissingPersonSettings) -> 
     if reported_at is None:
         return []
     day_end = end_of_day(reported_at)
-    if at <= day_end or is_found(case, day_end) or live_entries(case, "ledger"):
+    if at <= day_end or is_resolved(case, day_end) or live_entries(case, "ledger"):
         return []
     return [
         Finding(
@@ -330,11 +404,12 @@ def investigation_alerts(
         if reported_at is None or reported_at > at:
             continue
         name = case.title or case.fields.get("name", "")
-        harmed = case.fields.get("signs_of_harm") or case.fields.get("outcome") in (
-            "found_harmed",
-            "deceased",
-        )
+        outcome = case.fields.get("outcome")
+        harmed = case.fields.get("signs_of_harm") or outcome in ("found_harmed", "deceased")
         if harmed:
+            # Only handing the case to the investigators ends this alert.
+            if outcome == "transferred" or case.status == "transferred":
+                continue
             alerts.append(
                 Alert(
                     kind="investigation",
@@ -349,7 +424,9 @@ def investigation_alerts(
             continue
         cause = case.fields.get("cause") or "unknown"
         deadline = add_months(last_seen, settings.investigation_after_months)
-        if cause == "unknown" and not is_found(case, at) and at > deadline:
+        # Closing the file unfound does not end it: only knowing the person's fate does.
+        fate_known = is_found(case, at) or outcome in FATE_KNOWN_OUTCOMES
+        if cause == "unknown" and not fate_known and at > deadline:
             alerts.append(
                 Alert(
                     kind="investigation",
@@ -408,16 +485,18 @@ def cluster_alerts(
     return alerts
 
 
-def urgent_alerts(cases: Iterable[Any], at: datetime) -> list[Alert]:
+def urgent_alerts(
+    cases: Iterable[Any], at: datetime, settings: MissingPersonSettings
+) -> list[Alert]:
     """``urgent``: urgent cases (suicide risk, abduction) not yet found."""
     alerts = []
     for case in cases:
         if not is_active(case):
             continue
         reported_at = field_time(case, "reported_at")
-        if reported_at is None or reported_at > at or is_found(case, at):
+        if reported_at is None or reported_at > at or is_resolved(case, at):
             continue
-        if effective_risk(case.fields) != "urgent":
+        if effective_risk(case.fields, settings.urgent_groups) != "urgent":
             continue
         alerts.append(
             Alert(
@@ -436,7 +515,7 @@ def urgent_alerts(cases: Iterable[Any], at: datetime) -> list[Alert]:
 def find_alerts(cases: list[Any], at: datetime, settings: MissingPersonSettings) -> list[Alert]:
     """All missing-person alerts as of ``at``."""
     return (
-        urgent_alerts(cases, at)
+        urgent_alerts(cases, at, settings)
         + investigation_alerts(cases, at, settings)
         + cluster_alerts(cases, at, settings)
     )

@@ -5,14 +5,20 @@ The unit's name comes from the officer's profile; the unit's contact phone is a 
 setting, set once (the first-run wizard asks for it) and synced to every laptop, so the
 receipt of the callbacks plugin and the notice of the missing-persons plugin print the
 same number.
+
+It also runs the intake checks every case type gets (:mod:`.intake`): resident ID numbers
+and the order of dates, as the case types' schemas declare them.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
-from casebook import SettingSpec, hookimpl
+from casebook import Problem, SettingSpec, hookimpl
 from casebook.i18n import gettext_for
+
+from . import intake
 
 casebook_plugin = {"version": "1.0.0", "publisher": "Casebook", "api": [2]}
 
@@ -41,3 +47,8 @@ def setting_specs() -> list[SettingSpec]:
 @hookimpl
 def register_settings() -> list[SettingSpec]:
     return setting_specs()
+
+
+@hookimpl
+def validate_case(context: Any, case: Any) -> list[Problem]:
+    return intake.problems(context, case)

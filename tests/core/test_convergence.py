@@ -77,6 +77,7 @@ ACTION = st.tuples(
             "status",
             "delete_case",
             "resolve",
+            "assign",
             "sync",
             "sync",
             "sync",
@@ -131,12 +132,22 @@ def run(templates, tmp_path, actions, seed) -> None:
         devices[0].rebuild()
         assert devices[0].state_digest() in digests, "rebuild differs from incremental application"
         cases = {
-            c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts])
+            c.id: (
+                c.fields,
+                c.status,
+                c.responsible_officer_id,
+                [c2.field for c2 in c.conflicts],
+            )
             for c in devices[0].iter_cases()
         }
         for nb in devices[1:]:
             assert {
-                c.id: (c.fields, c.status, [c2.field for c2 in c.conflicts])
+                c.id: (
+                    c.fields,
+                    c.status,
+                    c.responsible_officer_id,
+                    [c2.field for c2 in c.conflicts],
+                )
                 for c in nb.iter_cases()
             } == cases
     finally:
@@ -180,6 +191,9 @@ def act(devices: list[Notebook], index: int, action: str, pick: int, rng: random
             nb.set_status(case.id, rng.choice(["accepted", "handled", "closed"]), f"原因{pick}")
         elif action == "delete_case":
             nb.delete_case(case.id)
+        elif action == "assign":
+            # Refused (and skipped) while that officer's profile has not arrived here.
+            nb.assign_case(case.id, f"000{pick % len(devices)}", f"移交{pick}")
         elif action == "resolve" and case.conflicts:
             conflict = case.conflicts[0]
             nb.resolve_conflict(case.id, conflict.field, conflict.values[-1].value)

@@ -57,6 +57,9 @@ def test_print_a_receipt(app, tmp_path):
     view.on_render_document(names[0], str(target))
     assert target.read_bytes().startswith(b"%PDF")
     assert "receipt.pdf" in app.notice()
+    # Printing recorded the receipt, and the view shows it.
+    assert nb.get_case(case.id).fields["receipt_issued"] is True
+    assert app.shell.case_view.case.fields["receipt_issued"] is True
 
 
 def test_print_the_file_of_a_missing_person(app, tmp_path):

@@ -141,3 +141,38 @@ def test_edit_add_a_ledger_line_and_change_status(app):
     view.status_box.current(1)  # accepted
     view.on_set_status()
     assert nb.get_case(case.id).status == "accepted"
+
+
+def test_a_possible_second_file_for_the_same_person_asks_before_saving(app):
+    """一人一档: the same ID number as another file opens a dialog; saving anyway links the
+    two files."""
+    nb = app.app.nb
+    id_number = "11010519491231002X"  # GB 11643's own example: a valid check digit
+    seen = now() - timedelta(hours=5)
+    fields = {
+        "name": "张三",
+        "id_number": id_number,
+        "last_seen_at": seen.isoformat(),
+        "last_seen_place": "梁溪区中山路地铁站",
+        "reported_at": now().isoformat(),
+    }
+    first = nb.create_case("missing_person", fields)
+    app.root.event_generate("<Control-n>")
+    app.pump()
+    view = app.shell.case_view
+    view.type_box.current(view.type_names.index("missing_person"))
+    view.type_box.event_generate("<<ComboboxSelected>>")
+    app.pump()
+    for name, value in fields.items():
+        view.form.inputs[name].set(value)
+    view.form.inputs["name"].set("张三丰")  # another name: the ID number alone matches
+    assert view.on_save() is False
+    app.pump()
+    dialog = view.confirm_dialog
+    assert dialog is not None and dialog.winfo_exists()
+    assert nb.count_cases() == 1, "nothing is written before the officer confirms"
+    dialog.confirm_button.invoke()
+    app.pump()
+    assert nb.count_cases() == 2
+    [second] = [c for c in nb.list_cases() if c.id != first.id]
+    assert nb.get_case(second.id).fields["duplicate_of"] == [first.id]

@@ -17,8 +17,8 @@ from tests.plugins.workflow_data import SCREENSHOTS, incident, missing_person, r
 pdfium = pytest.importorskip("pypdfium2")
 
 PHONE = "0510-85212110"
-REPORTER_ID = "320211196505051234"
-MASKED_ID = "3202**********1234"
+REPORTER_ID = "320211196505051236"  # a valid check digit (GB 11643)
+MASKED_ID = "3202**********1236"
 
 
 @pytest.fixture(autouse=True)

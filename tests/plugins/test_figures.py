@@ -112,6 +112,9 @@ def test_satisfaction_82_5_percent(nb_station):
     assert summary["rate"] == 0.825
     assert summary["dissatisfied"] == DISSATISFIED
     assert summary["dissatisfied_rate"] == 0.0013
+    # Both denominators: the calls reached and the valid incidents called back.
+    assert summary["reached"] == summary["valid_incidents"] == CALLBACKS
+    assert summary["incident_rate"] == 0.825 and summary["unreached"] == 0
     assert len(nb_station.build_report("satisfaction", "2025-01-01", "2025-01-31").rows) == 1
 
 
@@ -130,6 +133,9 @@ def test_recovery_99_8_percent(nb_station):
     assert summary["reported"] == MISSING
     assert summary["found"] == FOUND
     assert summary["rate"] == 0.998
+    assert summary["by_outcome"]["found_safe"] == FOUND
+    assert sum(summary["by_outcome"].values()) == FOUND
+    assert summary["unresolved"] == MISSING - FOUND
     assert summary["by_group"]["student"]["rate"] == 1.0
     assert summary["by_group"]["minor"]["rate"] == 1.0
     assert summary["by_group"]["elderly"]["reported"] == 200

@@ -25,6 +25,10 @@ def config_ops(notebook) -> list[dict]:
     return [op for op in notebook.ops_from(notebook.device_id, 0) if op["kind"] == "config.set"]
 
 
+#: An adult outside every vulnerable group (no school): a general case unless the cause is urgent.
+ADULT = {"age": 35, "school": None}
+
+
 # --- derived fields ---------------------------------------------------------------------
 
 
@@ -39,7 +43,8 @@ def config_ops(notebook) -> list[dict]:
     ],
 )
 def test_risk_is_derived_from_cause_when_absent(nb, cause, risk):
-    case = nb.create_case("missing_person", missing_person(cause=cause))
+    # An adult outside every vulnerable group: the cause alone decides the track.
+    case = nb.create_case("missing_person", missing_person(cause=cause, **ADULT))
     assert case.fields["risk"] == risk
 
 
@@ -52,7 +57,7 @@ def test_recorded_risk_wins_and_age_adds_vulnerable_groups(nb):
 
 
 def test_a_later_urgent_cause_escalates_the_risk(nb):
-    case = nb.create_case("missing_person", missing_person(cause="left_home"))
+    case = nb.create_case("missing_person", missing_person(cause="left_home", **ADULT))
     assert case.fields["risk"] == "general"
     updated = nb.update_case(case.id, {"cause": "suicide_risk"})
     assert updated.fields["risk"] == "urgent"
@@ -347,6 +352,7 @@ def test_daily_summary_report_and_command(nb, cli):
             name="老案",
             reported_at="2025-02-20T09:00:00+08:00",
             last_seen_at="2025-02-20T08:00:00+08:00",
+            **ADULT,
         ),
     )
     new = nb.create_case("missing_person", missing_person(name="新案", cause="suicide_risk"))
@@ -367,6 +373,9 @@ def test_daily_summary_report_and_command(nb, cli):
     assert summary["alerts"] >= 1
     assert report.rows[0][0] == new.title  # urgent first
     assert {row[0] for row in report.rows} == {old.title, new.title}
+    assert report.columns[-1] == "Responsible officer"
+    officer = nb.officer
+    assert {row[-1] for row in report.rows} == {f"{officer['name']}（{officer['officer_id']}）"}
     nb.lock()
     via_report = cli("report", "daily", "--to", "2025-03-01", "--json")
     assert via_report["summary"]["unresolved"] == 2

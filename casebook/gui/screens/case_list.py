@@ -16,7 +16,8 @@ from casebook.models import CaseSummary
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, STATUSES, _, format_when, status_label, type_label
+from ..spreadsheet import save_spreadsheet
+from ..text import N_, STATUSES, _, format_when, officer_label, status_label, type_label
 
 PAGE_SIZE = 100
 SEARCH_LIMIT = 200
@@ -27,7 +28,7 @@ COLUMNS = [
     ("title", N_("Title"), 300, "title"),
     ("type", N_("Type"), 110, "type"),
     ("status", N_("Status"), 80, "status"),
-    ("officer", N_("Officer"), 90, "officer_id"),
+    ("officer", N_("Responsible officer"), 110, "responsible_officer_id"),
     ("created", N_("Created"), 130, "created_at"),
     ("updated", N_("Updated"), 130, "updated_at"),
     ("conflicts", N_("Conflicts"), 70, None),
@@ -68,6 +69,12 @@ class CaseListScreen(Screen):
             bootstyle="success",
             command=lambda: self.app.open_case(None),
         ).pack(side="right")
+        ttk.Button(
+            bar,
+            text=_("Export…"),
+            bootstyle="secondary-outline",
+            command=self.on_export,
+        ).pack(side="right", padx=(8, 0))
         self.search_entry = ttk.Entry(bar, textvariable=self.query, width=40)
         self.search_entry.pack(side="right", padx=8)
         ttk.Label(bar, text=_("Search (Ctrl+F)")).pack(side="right")
@@ -96,10 +103,20 @@ class CaseListScreen(Screen):
             width=10,
         )
         self.status_box.pack(side="left", padx=(4, 12))
-        ttk.Label(bar, text=_("Officer ID")).pack(side="left")
-        officer = ttk.Entry(bar, textvariable=self.officer_filter, width=10)
-        officer.pack(side="left", padx=(4, 12))
-        officer.bind("<Return>", lambda _event: self.on_filter_changed())
+        ttk.Label(bar, text=_("Responsible officer")).pack(side="left")
+        self.names = self.guarded(self.nb.officer_names) or {}
+        self.officer_ids = sorted(self.names)
+        self.officer_box = ttk.Combobox(
+            bar,
+            textvariable=self.officer_filter,
+            values=[
+                _("All officers"),
+                *[officer_label(self.names, officer_id) for officer_id in self.officer_ids],
+            ],
+            state="readonly",
+            width=14,
+        )
+        self.officer_box.pack(side="left", padx=(4, 12))
         ttk.Label(bar, text=_("From")).pack(side="left")
         self.since = ttk.DateEntry(bar, value=None, date_format=DATE_FORMAT, width=11)
         self.since.pack(side="left", padx=(4, 8))
@@ -114,6 +131,8 @@ class CaseListScreen(Screen):
         ).pack(side="left")
         self.type_box.current(0)
         self.status_box.current(0)
+        self.officer_box.current(0)
+        self.officer_box.bind("<<ComboboxSelected>>", lambda _event: self.on_filter_changed())
         self.type_box.bind("<<ComboboxSelected>>", lambda _event: self.on_filter_changed())
         self.status_box.bind("<<ComboboxSelected>>", lambda _event: self.on_filter_changed())
 
@@ -156,8 +175,9 @@ class CaseListScreen(Screen):
         status_index = self.status_box.current()
         if status_index > 0:
             chosen["status"] = STATUSES[status_index - 1]
-        if self.officer_filter.get().strip():
-            chosen["officer_id"] = self.officer_filter.get().strip()
+        officer_index = self.officer_box.current()
+        if officer_index > 0:
+            chosen["responsible_officer_id"] = self.officer_ids[officer_index - 1]
         since = self.since.entry.get().strip()
         until = self.until.entry.get().strip()
         if since:
@@ -252,7 +272,8 @@ class CaseListScreen(Screen):
             for r in found
             if r.type == filters.get("case_type", r.type)
             and r.status == filters.get("status", r.status)
-            and r.officer_id == filters.get("officer_id", r.officer_id)
+            and r.responsible_officer_id
+            == filters.get("responsible_officer_id", r.responsible_officer_id)
             and r.created_at[:10] >= filters.get("since", "")
             and r.created_at[:10] <= filters.get("until", "9999")
         ]
@@ -276,7 +297,7 @@ class CaseListScreen(Screen):
                     row.title,
                     type_label(row.type, self.schemas.get(row.type)),
                     status_label(row.status),
-                    row.officer_id,
+                    officer_label(self.names, row.responsible_officer_id),
                     format_when(row.created_at),
                     format_when(row.updated_at),
                     row.conflicts or "",
@@ -295,6 +316,26 @@ class CaseListScreen(Screen):
         self.offset = 0
         self.search_after = self.after(SEARCH_DELAY_MS, self.run_query)
 
+    def on_export(self, path: str | None = None) -> Any:
+        """Save every case the list holds now (all pages of the filters, or the search hits)
+        as a spreadsheet."""
+        from casebook.export import case_sheet
+
+        query = self.query.get().strip()
+        filters = self.filters()
+        notebook = self.nb
+
+        def build() -> Any:
+            if query:
+                return case_sheet(notebook, self.rows)
+            total = notebook.count_cases(**filters)
+            rows = notebook.list_cases(
+                sort=self.sort_key, descending=self.descending, limit=max(1, total), **filters
+            )
+            return case_sheet(notebook, rows)
+
+        return save_spreadsheet(self, _("Cases"), build, path)
+
     def on_filter_changed(self) -> None:
         self.offset = 0
         self.run_query()
@@ -302,7 +343,7 @@ class CaseListScreen(Screen):
     def on_clear_filters(self) -> None:
         self.type_box.current(0)
         self.status_box.current(0)
-        self.officer_filter.set("")
+        self.officer_box.current(0)
         self.since.entry.delete(0, "end")
         self.until.entry.delete(0, "end")
         self.query.set("")

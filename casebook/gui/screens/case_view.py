@@ -21,7 +21,16 @@ from ..desktop import open_with_system
 from ..plugin_panels import build_panel, panels_for
 from ..schema_form import SchemaForm
 from ..screen import clear_tree, make_tree
-from ..text import STATUSES, _, format_data, format_when, kind_label, status_label, type_label
+from ..text import (
+    STATUSES,
+    _,
+    format_data,
+    format_when,
+    kind_label,
+    officer_label,
+    status_label,
+    type_label,
+)
 
 if TYPE_CHECKING:
     from ..context import AppContext
@@ -88,6 +97,8 @@ class CaseView(ttk.Frame):
         self.preview_image: Any = None
         self.attachment_ids: list[str] = []
         self.form: SchemaForm | None = None
+        #: The open question about a possible duplicate, if any (its dialog).
+        self.confirm_dialog: Any = None
         self.history: list[dict[str, Any]] | None = None
         if case_id:
             self.case = app.guarded(self.nb.get_case, case_id)
@@ -194,6 +205,34 @@ class CaseView(ttk.Frame):
         ttk.Button(
             bar, text=_("Change status"), bootstyle="secondary", command=self.on_set_status
         ).pack(side="left", padx=6)
+        self.create_handover_bar()
+
+    def create_handover_bar(self) -> None:
+        """Who is responsible for the case, and the duty leader's handover to another
+        officer of the station roster (recorded as an op, shown in the timeline)."""
+        bar = ttk.Frame(self, padding=(0, 0, 0, 6))
+        bar.pack(fill="x")
+        self.names = self.app.guarded(self.nb.officer_names) or {}
+        responsible = self.case.responsible_officer_id if self.case else ""
+        ttk.Label(bar, text=_("Responsible officer")).pack(side="left")
+        ttk.Label(bar, text=officer_label(self.names, responsible), bootstyle="primary").pack(
+            side="left", padx=(4, 12)
+        )
+        ttk.Label(bar, text=_("Hand over to")).pack(side="left")
+        self.handover_ids = [o for o in sorted(self.names) if o != responsible]
+        self.handover_box = ttk.Combobox(
+            bar,
+            state="readonly",
+            width=16,
+            values=[officer_label(self.names, o) for o in self.handover_ids],
+        )
+        self.handover_box.pack(side="left", padx=4)
+        ttk.Label(bar, text=_("Note")).pack(side="left", padx=(8, 4))
+        self.handover_note = tk.StringVar(self)
+        ttk.Entry(bar, textvariable=self.handover_note, width=30).pack(side="left")
+        ttk.Button(bar, text=_("Hand over"), bootstyle="secondary", command=self.on_hand_over).pack(
+            side="left", padx=6
+        )
 
     def create_document_buttons(self, header: ttk.Frame) -> None:
         documents = self.app.guarded(self.nb.documents, self.case_id) or []
@@ -269,6 +308,7 @@ class CaseView(ttk.Frame):
         if self.case is None:
             return
         rows: list[tuple[float, str, tuple[str, ...], tuple[str, ...]]] = []
+        names = getattr(self, "names", None) or self.app.guarded(self.nb.officer_names) or {}
         for entry in self.case.entries:
             data = {
                 k: v
@@ -276,7 +316,13 @@ class CaseView(ttk.Frame):
                 if k not in HIDDEN_ENTRY_DATA and v != entry.text
             }
             text = entry.text
-            if data:
+            if entry.kind == "handover":
+                handed = "{} → {}".format(
+                    officer_label(names, str(entry.data.get("from", ""))),
+                    officer_label(names, str(entry.data.get("to", ""))),
+                )
+                text = f"{handed}: {text}" if text else handed
+            elif data:
                 details = format_data(data, self.glossary)
                 text = f"{text}  [{details}]" if text else details
             marks = []
@@ -295,7 +341,7 @@ class CaseView(ttk.Frame):
                     (
                         format_when(entry.created_at),
                         kind_label(entry.kind, self.glossary),
-                        entry.author,
+                        officer_label(names, entry.author),
                         text.replace("\n", " "),
                         " ".join(marks),
                     ),
@@ -478,9 +524,21 @@ class CaseView(ttk.Frame):
                 self.app.notify(_("Nothing to save: no field changed."), "info")
                 return False
         try:
-            problems = self.nb.validate_fields(self.case_type, self.form.merged_values())
+            problems = self.nb.validate_fields(
+                self.case_type,
+                self.form.merged_values(),
+                case_id=self.case.id if self.case is not None else None,
+            )
         except Exception as error:  # noqa: BLE001
             self.app.show_error(error)
+            return False
+        if problems and all(problem.confirm for problem in problems):
+            # A possible second file for the same person: saved only once confirmed.
+            from ..confirm_dialog import ConfirmDialog
+
+            self.confirm_dialog = ConfirmDialog(
+                self.app, problems, lambda: self.save_fields(fields, confirm=True)
+            )
             return False
         if problems:
             self.form.show_problems(problems)
@@ -491,11 +549,16 @@ class CaseView(ttk.Frame):
                 "danger",
             )
             return False
+        return self.save_fields(fields)
+
+    def save_fields(self, fields: dict[str, Any], confirm: bool = False) -> bool:
+        """Create or update the case with ``fields``; ``confirm`` settles the problems that
+        the officer confirmed (:class:`~casebook.gui.confirm_dialog.ConfirmDialog`)."""
         try:
             if self.case is None:
-                case = self.nb.create_case(self.case_type, fields)
+                case = self.nb.create_case(self.case_type, fields, confirm=confirm)
             else:
-                case = self.nb.update_case(self.case.id, fields)
+                case = self.nb.update_case(self.case.id, fields, confirm=confirm)
         except InvalidInputError as error:
             self.form.show_problems(error.problems or [])
             self.app.show_error(error)
@@ -522,6 +585,27 @@ class CaseView(ttk.Frame):
             )
             self.app.changed()
             self.reload()
+
+    def on_hand_over(self, officer_id: str | None = None) -> bool:
+        """Hand the case over to the chosen officer (or ``officer_id``), with the note."""
+        if self.case is None:
+            return False
+        if officer_id is None:
+            index = self.handover_box.current()
+            if index < 0:
+                self.app.notify(_("Choose the officer who takes the case over."), "warning")
+                return False
+            officer_id = self.handover_ids[index]
+        note = self.handover_note.get().strip() or None
+        if not self.app.guarded(self.nb.assign_case, self.case.id, officer_id, note):
+            return False
+        self.app.notify(
+            _("Handed over to {officer}.").format(officer=officer_label(self.names, officer_id)),
+            "success",
+        )
+        self.app.changed()
+        self.reload()
+        return True
 
     def on_add_entry(self) -> None:
         text = self.entry_text.get("1.0", "end-1c").strip()
@@ -627,6 +711,11 @@ class CaseView(ttk.Frame):
             _("Saved {title} to {path}: open it to print.").format(title=title, path=path),
             "success",
         )
+        # Printing may have recorded something (a receipt issued): show it, unless the
+        # officer has edits of the form not saved yet.
+        self.app.changed()
+        if self.form is None or not self.form.changed_values():
+            self.reload()
         if chosen:
             open_with_system(path)
         return True

@@ -13,6 +13,7 @@ from casebook.vocabulary import Glossary
 
 from ..schema_form import DATE_FORMAT
 from ..screen import Screen, clear_tree
+from ..spreadsheet import save_spreadsheet
 from ..text import N_, _, format_value, summary_label
 
 log = logging.getLogger(__name__)
@@ -156,6 +157,14 @@ class ReportsScreen(Screen):
             state="disabled",
         )
         self.pdf_button.pack(side="left", padx=4)
+        self.spreadsheet_button = ttk.Button(
+            controls,
+            text=_("Export…"),
+            bootstyle="secondary",
+            command=self.on_export_spreadsheet,
+            state="disabled",
+        )
+        self.spreadsheet_button.pack(side="left", padx=4)
         self.progress = ttk.Progressbar(controls, mode="indeterminate", length=120)
         self.description = ttk.Label(self, text="", bootstyle="secondary", wraplength=900)
         self.description.pack(anchor="w")
@@ -244,6 +253,7 @@ class ReportsScreen(Screen):
         self.report = report
         glossary = self.app.vocabulary()
         self.pdf_button.configure(state="normal")
+        self.spreadsheet_button.configure(state="normal")
         for child in self.summary_frame.winfo_children():
             child.destroy()
         figures = [(k, v) for k, v in report.summary.items() if not isinstance(v, dict | list)]
@@ -301,6 +311,15 @@ class ReportsScreen(Screen):
                 continue
             canvas.get_tk_widget().pack(fill="x", pady=4)
             self.canvases.append(canvas)
+
+    def on_export_spreadsheet(self, path: str | None = None) -> Any:
+        """Save the built report (its figures and its table) as a spreadsheet."""
+        from casebook.export import report_sheets
+
+        report = self.report
+        if report is None:
+            return None
+        return save_spreadsheet(self, report.name, lambda: report_sheets(self.nb, report), path)
 
     def on_export_pdf(self, path: str | None = None) -> None:
         if self.report is None:

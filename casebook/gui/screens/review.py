@@ -15,7 +15,8 @@ import ttkbootstrap as ttk
 from casebook.models import Finding, ReviewResult
 
 from ..screen import Screen, clear_tree, make_tree
-from ..text import N_, _, format_value, severity_label
+from ..spreadsheet import save_spreadsheet
+from ..text import N_, _, format_value, officer_label, severity_label
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +39,9 @@ class ReviewScreen(Screen):
         ttk.Button(
             header, text=_("Review all cases"), bootstyle="primary", command=self.on_review_all
         ).pack(side="right")
+        ttk.Button(
+            header, text=_("Export…"), bootstyle="secondary-outline", command=self.on_export
+        ).pack(side="right", padx=(0, 8))
         self.summary = ttk.Label(header, text="", bootstyle="secondary")
         self.summary.pack(side="right", padx=10)
 
@@ -75,7 +79,7 @@ class ReviewScreen(Screen):
         frame, self.officer_tree = make_tree(
             by_officer,
             [
-                ("officer", _("Officer ID"), 120),
+                ("officer", _("Responsible officer"), 140),
                 ("unit", _("Unit"), 200),
                 ("cases", _("Cases"), 80),
                 ("average", _("Average score"), 110),
@@ -197,6 +201,7 @@ class ReviewScreen(Screen):
         # Grouping for display only: scores and points come from the review plugin.
         clear_tree(self.officer_tree)
         groups: dict[str, dict[str, Any]] = {}
+        names = self.app.guarded(self.nb.officer_names) or {}
         for result in self.results:
             group = groups.setdefault(
                 result.officer_id or "?",
@@ -211,7 +216,7 @@ class ReviewScreen(Screen):
                 "",
                 "end",
                 values=(
-                    officer,
+                    officer_label(names, officer),
                     group["unit"],
                     len(group["scores"]),
                     f"{average:.1f}",
@@ -220,6 +225,16 @@ class ReviewScreen(Screen):
                     format_value(self.points.get(officer, "")),
                 ),
             )
+
+    def on_export(self, path: str | None = None) -> Any:
+        """Save the findings shown (every case reviewed) as a spreadsheet."""
+        from casebook.export import findings_sheet
+
+        if not self.results:
+            self.app.notify(_("Review the cases first."), "warning")
+            return None
+        results = list(self.results)
+        return save_spreadsheet(self, _("Findings"), lambda: findings_sheet(self.nb, results), path)
 
     def on_rectify(self) -> bool:
         selection = self.case_tree.selection()

@@ -12,6 +12,7 @@ from casebook.models import Report, Task
 
 from ..outcome_dialog import OutcomeDialog
 from ..screen import Screen, clear_tree, make_tree
+from ..spreadsheet import save_spreadsheet
 from ..text import (
     N_,
     _,
@@ -20,6 +21,7 @@ from ..text import (
     format_value,
     format_when,
     kind_label,
+    officer_label,
     severity_label,
     summary_label,
     task_status_label,
@@ -55,6 +57,7 @@ class TodayScreen(Screen):
                 ("title", _("Task"), 260),
                 ("case", _("Case"), 260),
                 ("late", _("Overdue by"), 100),
+                ("officer", _("Responsible officer"), 120),
             ],
             height=9,
         )
@@ -71,6 +74,9 @@ class TodayScreen(Screen):
         ttk.Button(
             buttons, text=_("Open case"), bootstyle="secondary", command=self.on_open_case
         ).pack(side="left", padx=6)
+        ttk.Button(
+            buttons, text=_("Export…"), bootstyle="secondary-outline", command=self.on_export
+        ).pack(side="left")
         self.task_count = ttk.Label(buttons, text="", bootstyle="secondary")
         self.task_count.pack(side="right")
         panes.add(task_box, weight=3)
@@ -152,6 +158,7 @@ class TodayScreen(Screen):
             self.task_count.configure(text="")
             return
         tasks, counts = loaded
+        names = self.app.guarded(self.nb.officer_names) or {}
         self.task_total = counts["overdue"] + counts["due"]
         for task in tasks:
             self.tasks[task.id] = task
@@ -167,6 +174,7 @@ class TodayScreen(Screen):
                     task.title,
                     task.case_title or task.case_id,
                     format_duration(task.overdue_seconds) if task.overdue_seconds else "",
+                    officer_label(names, task.responsible_officer_id),
                 ),
             )
         text = _("{count} tasks, {overdue} overdue").format(
@@ -246,6 +254,15 @@ class TodayScreen(Screen):
             self.app.notify(_("Choose a task first."), "warning")
             return None
         return OutcomeDialog(self.app, task, on_done=lambda _entry: self.refresh())
+
+    def on_export(self, path: str | None = None) -> Any:
+        """Save every task due and overdue (not only the listed ones) as a spreadsheet."""
+        from casebook.export import task_sheet
+
+        notebook = self.nb
+        return save_spreadsheet(
+            self, _("Tasks"), lambda: task_sheet(notebook, notebook.tasks()), path
+        )
 
     def on_open_case(self) -> None:
         task = self.selected_task()
