@@ -12,6 +12,7 @@ from casebook.errors import (
     NotFoundError,
     PluginError,
     PluginPermissionError,
+    StorageError,
 )
 from casebook.hookspecs import hookimpl
 from casebook.models import (
@@ -89,6 +90,7 @@ __all__ = [
     "ReportSpec",
     "ReviewResult",
     "SettingSpec",
+    "StorageError",
     "Task",
     "TaskSpec",
     "Vocabulary",

@@ -12,7 +12,7 @@ import secrets
 import shutil
 from pathlib import Path
 
-from casebook import blobs
+from casebook import blobs, store
 from casebook.cases import Cases
 from casebook.errors import IntegrityError, InvalidInputError, NotFoundError
 from casebook.findings import Findings
@@ -61,8 +61,11 @@ class Attachments:
         attachment_id = blobs.new_attachment_id()
         file_key = secrets.token_bytes(32)
         blob_path = self._blob_path(attachment_id)
-        blob_path.parent.mkdir(exist_ok=True)
-        size, digest = blobs.encrypt_file(source, blob_path, attachment_id, file_key)
+        try:
+            store.make_private_dir(blob_path.parent)
+            size, digest = blobs.encrypt_file(source, blob_path, attachment_id, file_key)
+        except OSError as error:  # a full disk, a read-only folder: nothing was left behind
+            raise store.storage_error(error) from error
         display_name = (name or source.name)[:255]
         try:
             with self.session.transaction(), self.findings.recording(case_id):
@@ -100,8 +103,16 @@ class Attachments:
             raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
         return data
 
-    def export_attachment(self, attachment_id: str, dest: str | os.PathLike) -> Path:
-        """Decrypt an attachment to ``dest`` (a file, or a folder to put it in by its name)."""
+    def export_attachment(
+        self, attachment_id: str, dest: str | os.PathLike, *, overwrite: bool = True
+    ) -> Path:
+        """Decrypt an attachment to ``dest`` (a file, or a folder to put it in by its name).
+
+        :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
+        :raises InvalidInputError: the folder does not exist (none is created), or the file
+            exists and ``overwrite`` is False.
+        :raises StorageError: the disk failed; no part of the file is left behind.
+        """
         key, digest = self._attachment_key(attachment_id)
         target = Path(dest)
         if target.is_dir():
@@ -109,6 +120,7 @@ class Attachments:
                 "SELECT name FROM attachments WHERE attachment_id = ?", (attachment_id,)
             )[0][0]
             target = target / Path(name).name
+        store.check_output_file(target, overwrite=overwrite)
         hasher = hashlib.sha256()
         tmp = target.with_name(target.name + ".part")
         try:
@@ -121,6 +133,8 @@ class Attachments:
             if hasher.hexdigest() != digest:
                 raise IntegrityError(_("Attachment {id} is damaged.").format(id=attachment_id))
             os.replace(tmp, target)
+        except OSError as error:
+            raise store.storage_error(error) from error
         finally:
             tmp.unlink(missing_ok=True)
         return target
@@ -145,8 +159,13 @@ class Attachments:
         key, digest = self._attachment_key(attachment_id)
         target = self._blob_path(attachment_id)
         tmp = target.with_name(target.name + ".incoming")
-        shutil.copyfile(source, tmp)
         try:
+            store.make_private_dir(target.parent)
+            with (
+                open(source, "rb") as reader,
+                open(tmp, "wb", opener=store.private_opener) as writer,
+            ):
+                shutil.copyfileobj(reader, writer)
             blobs.verify_blob(tmp, attachment_id, key, digest)
             with open(tmp, "rb+") as handle:
                 os.fsync(handle.fileno())

@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from casebook.errors import IntegrityError, NotFoundError
 from casebook.i18n import _
 from casebook.keys import fsync_dir
+from casebook.store import private_opener
 
 MAGIC = b"CBBLOB01"
 CHUNK_SIZE = 1 << 20
@@ -62,23 +63,29 @@ def encrypt_file(
     digest = hashlib.sha256()
     size = 0
     tmp = blob_path.with_name(blob_path.name + ".part")
-    with open(source, "rb") as reader, open(tmp, "wb") as writer:
-        writer.write(MAGIC + struct.pack(">I", chunk_size))
-        index = 0
-        chunk = reader.read(chunk_size)
-        while True:
-            following = reader.read(chunk_size)
-            last = not following
-            digest.update(chunk)
-            size += len(chunk)
-            sealed = aead.encrypt(_nonce(index), chunk, _aad(attachment_id, index, last))
-            writer.write(struct.pack(">I", len(sealed)) + sealed)
-            if last:
-                break
-            chunk, index = following, index + 1
-        writer.flush()
-        os.fsync(writer.fileno())
-    os.replace(tmp, blob_path)
+    try:
+        with open(source, "rb") as reader, open(tmp, "wb", opener=private_opener) as writer:
+            writer.write(MAGIC + struct.pack(">I", chunk_size))
+            index = 0
+            chunk = reader.read(chunk_size)
+            while True:
+                following = reader.read(chunk_size)
+                last = not following
+                digest.update(chunk)
+                size += len(chunk)
+                sealed = aead.encrypt(_nonce(index), chunk, _aad(attachment_id, index, last))
+                writer.write(struct.pack(">I", len(sealed)) + sealed)
+                if last:
+                    break
+                chunk, index = following, index + 1
+            writer.flush()
+            os.fsync(writer.fileno())
+        os.replace(tmp, blob_path)
+    except BaseException:
+        # A full disk or a failing source leaves nothing behind: a stray part would keep
+        # the disk full for every later command.
+        tmp.unlink(missing_ok=True)
+        raise
     fsync_dir(blob_path.parent)
     return size, digest.hexdigest()
 

@@ -1,8 +1,11 @@
 """The ``casebook`` command: a thin click layer over :class:`casebook.Notebook`.
 
 Exit codes: 0 ok; 1 invalid input or refused (one line on stderr, nothing written);
-2 usage; 3 authentication; 4 integrity. ``--json`` prints machine-readable output on stdout.
-The passphrase comes from ``CASEBOOK_PASSPHRASE`` or a prompt.
+2 usage; 3 authentication; 4 integrity; 5 the disk or the folder failed (full, read-only,
+I/O error: nothing left behind). ``--json`` prints machine-readable output on stdout.
+The passphrase comes from ``CASEBOOK_PASSPHRASE`` or a prompt. Commands that take JSON read
+``--file FILE``, or stdin when ``--file`` is absent or ``-``. Commands that write a file never
+create its folder and replace an existing file only with ``--force``.
 """
 
 from __future__ import annotations
@@ -15,45 +18,43 @@ from typing import Any
 
 import click
 
-from casebook import clock
-from casebook.commands import emit_json, json_option, notebook_dir, open_notebook, passphrase
+from casebook import clock, store
+from casebook.commands import (
+    emit_json,
+    force_option,
+    json_file_option,
+    json_input,
+    json_option,
+    notebook_dir,
+    open_notebook,
+    parse_json,
+    passphrase,
+    read_bytes_input,
+)
 from casebook.errors import CasebookError, InvalidInputError
 from casebook.i18n import _
 from casebook.notebook import STATUSES, Notebook
 
 log = logging.getLogger("casebook")
 
-
-def read_json(file: str | None, what: str = "JSON") -> Any:
-    """JSON from a file, or from stdin when no file (or "-") is given."""
-    try:
-        text = sys.stdin.read() if file in (None, "-") else Path(file).read_text(encoding="utf-8")
-    except OSError as error:
-        raise InvalidInputError(
-            _("Cannot read {file}: {error}").format(file=file, error=error.strerror)
-        ) from error
-    except UnicodeDecodeError as error:
-        raise InvalidInputError(_("{file} is not UTF-8 text.").format(file=file)) from error
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise InvalidInputError(
-            _("Invalid JSON in {what}: {error}").format(what=file or "stdin", error=error)
-        ) from error
+#: ``--limit`` and ``--offset``: counts of rows, bounded so that no number reaches SQLite's
+#: 64-bit integers.
+ROW_COUNT = click.IntRange(0, 1_000_000_000)
 
 
-def parse_json_value(text: str) -> Any:
-    try:
-        return json.loads(text)
-    except ValueError as error:
-        raise InvalidInputError(_("Invalid JSON value: {error}").format(error=error)) from error
+def json_value_input(value: str | None, file: str | None) -> Any:
+    """A JSON value given inline (``--value``), else by the input convention (``--file``,
+    else stdin)."""
+    if value is not None and file is not None:
+        raise click.UsageError(_("Give --value or --file, not both."))
+    if value is not None:
+        return parse_json(value, "--value")
+    return json_input(file)
 
 
 def export_options(command: Any) -> Any:
     """``--csv FILE``, ``--xlsx FILE`` and ``--force``: the command's table as a spreadsheet."""
-    command = click.option(
-        "--force", is_flag=True, help="Replace a spreadsheet file that already exists."
-    )(command)
+    command = force_option(command)
     command = click.option(
         "--xlsx",
         "xlsx_file",
@@ -91,7 +92,22 @@ def export_tables(
 
 
 class DefaultToGui(click.Group):
-    """Plain ``casebook`` opens the app."""
+    """Plain ``casebook`` opens the app.
+
+    Plugins' commands (``register_commands``) are looked up only for a name that no built-in
+    command has, and for the list in ``--help``: a built-in command never imports a plugin,
+    so ``casebook plugins disable NAME`` works whatever a plugin does when it is imported.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = super().get_command(ctx, name)
+        if command is None and _register_plugin_commands():
+            command = super().get_command(ctx, name)
+        return command
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        _register_plugin_commands()
+        return super().list_commands(ctx)
 
 
 @click.group(cls=DefaultToGui, invoke_without_command=True)
@@ -165,9 +181,7 @@ def case() -> None:
 @click.option(
     "--type", "case_type", required=True, help="Case type, e.g. incident, missing_person."
 )
-@click.option(
-    "--file", "file", type=click.Path(dir_okay=False), help="JSON fields (default: stdin)."
-)
+@json_file_option
 @click.option("--status", default="received", type=click.Choice(STATUSES))
 @click.option(
     "--confirm-duplicate",
@@ -186,7 +200,7 @@ def case_new(
 ) -> None:
     """Create a case from JSON fields; prints the new id (with --json: the case, or the
     refusal with each problem's field and allowed codes)."""
-    fields = read_json(file)
+    fields = json_input(file)
     created = open_notebook(ctx).create_case(
         case_type, fields, status=status, confirm=confirm_duplicate
     )
@@ -197,24 +211,27 @@ def case_new(
 
 
 @case.command("import")
-@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
 @click.option("--type", "case_type", required=True, help="Case type of every record.")
 @click.pass_context
 def case_import(ctx: click.Context, file: str, case_type: str) -> None:
-    """Create many cases from a JSON Lines file (one object of fields per line).
+    """Create many cases from a JSON Lines file (one object of fields per line; '-': stdin).
 
     Every line is validated before anything is written; prints how many were created.
     """
     records = []
-    with open(file, encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            if line.strip():
-                try:
-                    records.append((case_type, json.loads(line)))
-                except ValueError as error:
-                    raise InvalidInputError(
-                        _("Line {n}: invalid JSON: {error}").format(n=number, error=error)
-                    ) from error
+    data = read_bytes_input(file)
+    for number, raw in enumerate(data.splitlines(), start=1):
+        try:
+            line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
+        except UnicodeDecodeError as error:
+            raise InvalidInputError(
+                _("Line {n} is not UTF-8 text (byte {offset}).").format(
+                    n=number, offset=error.start + 1
+                )
+            ) from error
+        if line.strip():
+            records.append((case_type, parse_json(line, _("line {n}").format(n=number))))
     notebook = open_notebook(ctx)
     with click.progressbar(length=len(records), label=_("Importing"), file=sys.stderr) as bar:
         done = [0]
@@ -260,12 +277,7 @@ def case_show(ctx: click.Context, case_id: str, as_json: bool) -> None:
 
 @case.command("update")
 @click.argument("case_id")
-@click.option(
-    "--file",
-    "file",
-    type=click.Path(dir_okay=False),
-    help="JSON object of fields (default: stdin).",
-)
+@json_file_option
 @click.option(
     "--confirm-duplicate",
     is_flag=True,
@@ -276,7 +288,7 @@ def case_update(
     ctx: click.Context, case_id: str, file: str | None, confirm_duplicate: bool
 ) -> None:
     """Set fields from a JSON object (null clears a field)."""
-    open_notebook(ctx).update_case(case_id, read_json(file), confirm=confirm_duplicate)
+    open_notebook(ctx).update_case(case_id, json_input(file), confirm=confirm_duplicate)
 
 
 @case.command("note")
@@ -292,11 +304,11 @@ def case_note(ctx: click.Context, case_id: str, text: str) -> None:
 @click.argument("case_id")
 @click.argument("kind")
 @click.argument("text")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON data of the entry.")
+@json_file_option
 @click.pass_context
 def case_entry(ctx: click.Context, case_id: str, kind: str, text: str, file: str | None) -> None:
-    """Add an entry of any kind (action, ledger...) to a case."""
-    data = read_json(file) if file else None
+    """Add an entry of any kind (action, ledger...) to a case, with optional JSON data."""
+    data = json_input(file, required=False)
     click.echo(open_notebook(ctx).add_entry(case_id, kind, text, data).id)
 
 
@@ -368,8 +380,8 @@ def case_delete(ctx: click.Context, case_id: str) -> None:
 @click.option("--received-by", "received_by", help="Only cases this officer created.")
 @click.option("--since")
 @click.option("--until")
-@click.option("--limit", default=100, show_default=True)
-@click.option("--offset", default=0)
+@click.option("--limit", default=100, show_default=True, type=ROW_COUNT)
+@click.option("--offset", default=0, type=ROW_COUNT)
 @json_option
 @export_options
 @click.pass_context
@@ -442,20 +454,24 @@ def case_attach(ctx: click.Context, case_id: str, file: str) -> None:
 @case.command("export")
 @click.argument("attachment_id")
 @click.argument("dest", type=click.Path())
+@force_option
 @click.pass_context
-def case_export(ctx: click.Context, attachment_id: str, dest: str) -> None:
-    """Decrypt an attachment to a file or folder."""
-    click.echo(str(open_notebook(ctx).export_attachment(attachment_id, dest)))
+def case_export(ctx: click.Context, attachment_id: str, dest: str, force: bool) -> None:
+    """Decrypt an attachment to a file or an existing folder."""
+    click.echo(str(open_notebook(ctx).export_attachment(attachment_id, dest, overwrite=force)))
 
 
 @case.command("resolve")
 @click.argument("case_id")
 @click.argument("field")
-@click.option("--value", "value", required=True, help="The chosen value, as JSON.")
+@click.option("--value", "value", help="The chosen value, as JSON (else --file or stdin).")
+@json_file_option
 @click.pass_context
-def case_resolve(ctx: click.Context, case_id: str, field: str, value: str) -> None:
+def case_resolve(
+    ctx: click.Context, case_id: str, field: str, value: str | None, file: str | None
+) -> None:
     """Settle a conflict on a field."""
-    open_notebook(ctx).resolve_conflict(case_id, field, parse_json_value(value))
+    open_notebook(ctx).resolve_conflict(case_id, field, json_value_input(value, file))
 
 
 @cli.command()
@@ -476,7 +492,7 @@ def conflicts(ctx: click.Context, as_json: bool) -> None:
 
 @cli.command()
 @click.argument("query")
-@click.option("--limit", default=50, show_default=True)
+@click.option("--limit", default=50, show_default=True, type=ROW_COUNT)
 @json_option
 @export_options
 @click.pass_context
@@ -554,11 +570,13 @@ def task() -> None:
 
 @task.command("done")
 @click.argument("task_id")
-@click.option("--file", "file", type=click.Path(dir_okay=False), help="JSON outcome (default: {}).")
+@json_file_option
 @click.pass_context
 def task_done(ctx: click.Context, task_id: str, file: str | None) -> None:
-    """Mark a task done, with its outcome (e.g. a callback's)."""
-    outcome = read_json(file) if file else {}
+    """Mark a task done, with its outcome as a JSON object (e.g. a callback's; none: {})."""
+    outcome = json_input(file, required=False)
+    if outcome is None:
+        outcome = {}
     click.echo(open_notebook(ctx).complete_task(task_id, outcome).id)
 
 
@@ -758,7 +776,7 @@ def report(
         raise click.UsageError(_("Choose --json or --pdf, not both."))
     built = notebook.build_report(name, start, end)
     if pdf_file:
-        click.echo(str(notebook.report_pdf(built, pdf_file)))
+        click.echo(str(notebook.report_pdf(built, pdf_file, overwrite=force)))
     elif as_json:
         emit_json(built)
     else:
@@ -778,11 +796,14 @@ def report(
     type=click.Path(dir_okay=False),
     help="The PDF to write (default: NAME-CASE_ID.pdf in the current folder).",
 )
+@force_option
 @click.pass_context
-def document(ctx: click.Context, name: str, case_id: str, pdf_file: str | None) -> None:
+def document(
+    ctx: click.Context, name: str, case_id: str, pdf_file: str | None, force: bool
+) -> None:
     """Print a document of a case to PDF (receipt, notice, ledger...); prints the path."""
     target = pdf_file or f"{name}-{case_id}.pdf"
-    click.echo(str(open_notebook(ctx).render_document(name, case_id, target)))
+    click.echo(str(open_notebook(ctx).render_document(name, case_id, target, overwrite=force)))
 
 
 @cli.group()
@@ -816,10 +837,12 @@ def settings_list(ctx: click.Context, as_json: bool) -> None:
 
 @settings.command("set")
 @click.argument("key")
-@click.option("--value", required=True, help="The new value, as JSON.")
+@click.option("--value", help="The new value, as JSON (else --file or stdin).")
+@json_file_option
 @click.pass_context
-def settings_set(ctx: click.Context, key: str, value: str) -> None:
-    open_notebook(ctx).set_setting(key, parse_json_value(value))
+def settings_set(ctx: click.Context, key: str, value: str | None, file: str | None) -> None:
+    """Set a station setting to a JSON value."""
+    open_notebook(ctx).set_setting(key, json_value_input(value, file))
 
 
 # -- plugins -------------------------------------------------------------------------------
@@ -941,14 +964,15 @@ def plugins_try(ctx: click.Context, file: str, at: str | None, as_json: bool) ->
 @click.argument("name")
 @click.pass_context
 def plugins_enable(ctx: click.Context, name: str) -> None:
-    open_notebook(ctx).enable_plugin(name)
+    open_notebook(ctx, load_plugins=False).enable_plugin(name)
 
 
 @plugins.command("disable")
 @click.argument("name")
 @click.pass_context
 def plugins_disable(ctx: click.Context, name: str) -> None:
-    open_notebook(ctx).disable_plugin(name)
+    """Disable a plugin (it is not even imported any more); works without loading plugins."""
+    open_notebook(ctx, load_plugins=False).disable_plugin(name)
 
 
 @plugins.command("trust")
@@ -1040,36 +1064,85 @@ def alarms(ctx: click.Context, as_json: bool) -> None:
         click.echo(f"{alarm.id} {alarm.at} [{alarm.kind}] {alarm.message}")
 
 
-def _register_extensions() -> None:
-    """Commands from sync and from plugins' ``register_commands``."""
+_plugin_commands_registered = False
+
+
+def _register_sync_commands() -> None:
+    """``sync`` and ``station``: ours, registered at every start."""
     try:
         from casebook.sync import commands as sync_commands
     except ImportError:
-        sync_commands = None
-    if sync_commands is not None and hasattr(sync_commands, "register"):
+        return
+    if hasattr(sync_commands, "register"):
         sync_commands.register(cli)
+
+
+def _register_plugin_commands() -> bool:
+    """Plugins' commands (``register_commands``), once; True the first time."""
+    global _plugin_commands_registered
+    if _plugin_commands_registered:
+        return False
+    _plugin_commands_registered = True
     from casebook.plugin_host import PluginHost
 
     host = PluginHost()
     host.load(set(), [], {})
     host.call("register_commands", cli=cli)
+    return True
+
+
+def _register_extensions() -> None:
+    """Commands from sync and from plugins' ``register_commands``."""
+    _register_sync_commands()
+    _register_plugin_commands()
+
+
+def _check_arguments(argv: list[str]) -> None:
+    """Refuse arguments that are not UTF-8 text before any command sees them (the system
+    decodes invalid bytes to lone surrogates, which nothing can store or print)."""
+    for number, argument in enumerate(argv, start=1):
+        try:
+            argument.encode("utf-8")
+        except UnicodeEncodeError as error:
+            raise InvalidInputError(
+                _("Argument {n} on the command line is not valid UTF-8 text.").format(n=number)
+            ) from error
+
+
+def _fail(message: str, exit_code: int) -> None:
+    """One line on stderr, in the user's language, then the exit code of the contract."""
+    one_line = " ".join(str(message).split())
+    click.echo(_("Error: {message}").format(message=one_line), err=True)
+    sys.exit(exit_code)
 
 
 def main(argv: list[str] | None = None) -> None:
-    """Entry point: runs the command and maps errors to the exit codes of the contract."""
-    _register_extensions()
+    """Entry point: runs the command and maps errors to the exit codes of the contract.
+
+    Every failure is one line on stderr: never a traceback, whatever the input. The log in
+    the notebook folder keeps the details of an unexpected one.
+    """
+    # Logging is the notebook's log file, once opened; never the terminal.
+    if not log.handlers:
+        log.addHandler(logging.NullHandler())
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="casebook", standalone_mode=False)
+        _check_arguments(args)
+        _register_sync_commands()
+        cli.main(args=args, prog_name="casebook", standalone_mode=False)
     except click.exceptions.Exit as done:
         sys.exit(done.exit_code)
+    except click.UsageError as error:
+        hint = ""
+        if error.ctx is not None:
+            hint = " " + _("(see: {command} --help)").format(command=error.ctx.command_path)
+        _fail(error.format_message() + hint, error.exit_code)
     except click.ClickException as error:
-        error.show()
-        sys.exit(error.exit_code)
+        _fail(error.format_message(), error.exit_code)
     except click.exceptions.Abort:
         click.echo(_("Aborted."), err=True)
         sys.exit(1)
     except CasebookError as error:
-        click.echo(_("Error: {message}").format(message=error), err=True)
         if "--json" in (sys.argv[1:] if argv is None else argv):
             # Scripts get the refusal as codes: each problem's field, kind and allowed codes.
             emit_json(
@@ -1079,18 +1152,24 @@ def main(argv: list[str] | None = None) -> None:
                     "problems": [problem.to_dict() for problem in getattr(error, "problems", [])],
                 }
             )
-        sys.exit(error.exit_code)
+        _fail(str(error), error.exit_code)
     except KeyboardInterrupt:
         sys.exit(130)
+    except RecursionError as error:
+        log.error("too deeply nested input (%s)", type(error).__name__)
+        _fail(_("The input is nested too deeply."), 1)
     except Exception as error:  # never a traceback on the user's screen
+        meaning = store.fault(error)
+        if meaning is not None:
+            log.warning("%s: %s", type(error).__name__, type(meaning).__name__)
+            _fail(str(meaning), meaning.exit_code)
         log.exception("unexpected %s", type(error).__name__)
-        click.echo(
+        _fail(
             _("Unexpected error ({kind}); see the log in the notebook folder.").format(
                 kind=type(error).__name__
             ),
-            err=True,
+            1,
         )
-        sys.exit(1)
     sys.exit(0)
 
 

@@ -42,6 +42,16 @@ class IntegrityError(CasebookError):
     exit_code = 4
 
 
+class StorageError(CasebookError):
+    """The disk or the folder failed: full, read-only, missing or reporting I/O errors.
+
+    Not the data's fault and not the passphrase's: the message says what the disk did and
+    where. What was being written was rolled back or removed.
+    """
+
+    exit_code = 5
+
+
 class PluginError(CasebookError):
     """A plugin that cannot be installed, loaded or verified."""
 

@@ -177,11 +177,18 @@ class KeyFile:
         """Write atomically: a crash leaves the old or the new file, never half of one."""
         path = folder / KEY_FILE
         tmp = folder / (KEY_FILE + ".tmp")
-        with open(tmp, "w", encoding="utf-8") as handle:
-            json.dump(self.to_json(), handle, indent=2)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
+        try:
+            # 0600: the wrapped key and the scrypt parameters are this user's only.
+            tmp.unlink(missing_ok=True)
+            descriptor = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with open(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(self.to_json(), handle, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            tmp.unlink(missing_ok=True)
+            raise
         fsync_dir(folder)
 
     @classmethod

@@ -35,7 +35,7 @@ from casebook.errors import InvalidInputError
 from casebook.findings import Findings
 from casebook.i18n import _
 from casebook.journal import Journal
-from casebook.keys import KeyFile
+from casebook.keys import KEY_FILE, KeyFile
 from casebook.plugin_admin import PluginAdmin
 from casebook.plugin_context import PluginContext
 from casebook.queries import Queries
@@ -54,6 +54,60 @@ __all__ = ["STATUSES", "Notebook"]
 log = logging.getLogger("casebook")
 
 OFFICER_ID = re.compile(r"^[A-Za-z0-9_.\-]{1,64}$")
+
+
+def _is_unicode_text(value: str) -> bool:
+    """No lone surrogates (invalid UTF-8 on the command line decodes to such)."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _check_new_folder(folder: Path) -> None:
+    """Refuse a folder a notebook cannot be created in, before anything is written.
+
+    :raises InvalidInputError: a file in the way, or the remains of a failed creation.
+    """
+    existing = next((p for p in [folder, *folder.parents] if p.exists() or p.is_symlink()), None)
+    if existing is not None and not existing.is_dir():
+        raise InvalidInputError(
+            _("{path} is a file: a notebook folder cannot be created there.").format(path=existing)
+        )
+    if (folder / store.DB_FILE).exists():
+        raise InvalidInputError(
+            _(
+                "{path} holds a notebook database without its key file (notebook.json), left"
+                " by an earlier failed init: move it away, then run init again."
+            ).format(path=folder)
+        )
+
+
+def _remove_partial_notebook(folder: Path, made: list[Path]) -> None:
+    """Undo a failed creation: the store's files, then the folders it made (if empty)."""
+    for name in (store.DB_FILE, "-wal", "-shm", "-journal", KEY_FILE + ".tmp"):
+        target = folder / (store.DB_FILE + name if name.startswith("-") else name)
+        try:
+            target.unlink(missing_ok=True)
+        except OSError:
+            log.warning("a failed creation could not remove %s", target.name)
+    for made_folder in reversed(made):
+        try:
+            made_folder.rmdir()
+        except OSError:
+            pass
+
+
+def _make_private(folder: Path) -> None:
+    """Tighten a notebook written before its files were created private (best effort)."""
+    store.make_private(folder)
+    for name in (KEY_FILE, store.DB_FILE, store.DB_FILE + "-wal", store.DB_FILE + "-shm"):
+        if (folder / name).exists():
+            store.make_private(folder / name)
+    for sub in ("attachments", "plugins", "logs"):
+        if (folder / sub).is_dir():
+            store.make_private(folder / sub)
 
 
 class _Part:
@@ -88,8 +142,15 @@ class Notebook:
     # -- lifecycle ---------------------------------------------------------------------
 
     def __init__(
-        self, path: Path, keyfile: KeyFile, data_key: bytes, *, load_plugins: bool = True
+        self,
+        path: Path,
+        keyfile: KeyFile,
+        data_key: bytes,
+        *,
+        load_plugins: bool = True,
+        new: bool = False,
     ) -> None:
+        """:param new: the store is being created (its views start in the current layout)."""
         self.path = Path(path)
         self.keyfile = keyfile
         self.device_id = keyfile.device_id
@@ -98,7 +159,7 @@ class Notebook:
         self.session: Session | None = None
         #: What every hook, report builder and document renderer is handed: read-only.
         self.plugin_context = PluginContext(self)
-        self._open_store(data_key)
+        self._open_store(data_key, new=new)
 
     @staticmethod
     def exists(path: str | os.PathLike) -> bool:
@@ -118,7 +179,11 @@ class Notebook:
     ) -> Notebook:
         """Create a notebook in an empty or new folder and return it unlocked.
 
+        All or nothing: when anything fails, the folders and files made so far are removed,
+        so the folder is as it was and ``init`` can be run again.
+
         :raises InvalidInputError: for a bad officer id, name or unit, or a folder in use.
+        :raises StorageError: when the disk or the folder fails.
         """
         folder = Path(path)
         if cls.exists(folder):
@@ -128,24 +193,51 @@ class Notebook:
         for label, value in (("officer_name", officer_name), ("unit", unit)):
             if not isinstance(value, str) or not value.strip() or len(value) > 200:
                 raise InvalidInputError(_("{field}: this field is required").format(field=label))
+            if not value.strip().isprintable() or not _is_unicode_text(value):
+                raise InvalidInputError(
+                    _("{field}: not valid text (control characters or invalid UTF-8)").format(
+                        field=label
+                    )
+                )
         if not passphrase:
             raise InvalidInputError(_("The passphrase must not be empty."))
-        folder.mkdir(parents=True, exist_ok=True)
-        for sub in ("attachments", "plugins"):
-            (folder / sub).mkdir(exist_ok=True)
-        device_id = secrets.token_hex(16)
-        keyfile, data_key = KeyFile.new(passphrase, device_id)
-        notebook = cls(folder, keyfile, data_key, load_plugins=False)
-        session = notebook.session
-        with session.transaction():
-            officer = {"officer_id": officer_id, "name": officer_name.strip(), "unit": unit.strip()}
-            session.set_meta("officer", officer)
-            session.put_secret("ed25519", Ed25519PrivateKey.generate().private_bytes_raw())
-            session.put_secret("x25519", X25519PrivateKey.generate().private_bytes_raw())
-            session.officer = officer
-            notebook.journal.append("officer.profile", None, officer)
-        # The key file is written last: a folder without it is not a notebook yet.
-        keyfile.save(folder)
+        _check_new_folder(folder)
+        made: list[Path] = []
+        notebook: Notebook | None = None
+        try:
+            for missing in reversed([folder, *folder.parents]):
+                if not missing.exists():
+                    missing.mkdir(mode=store.PRIVATE_DIR)
+                    made.append(missing)
+            store.make_private(folder)
+            for sub in ("attachments", "plugins"):
+                if not (folder / sub).exists():
+                    store.make_private_dir(folder / sub)
+                    made.append(folder / sub)
+            device_id = secrets.token_hex(16)
+            keyfile, data_key = KeyFile.new(passphrase, device_id)
+            notebook = cls(folder, keyfile, data_key, load_plugins=False, new=True)
+            session = notebook.session
+            with session.transaction():
+                officer = {
+                    "officer_id": officer_id,
+                    "name": officer_name.strip(),
+                    "unit": unit.strip(),
+                }
+                session.set_meta("officer", officer)
+                session.put_secret("ed25519", Ed25519PrivateKey.generate().private_bytes_raw())
+                session.put_secret("x25519", X25519PrivateKey.generate().private_bytes_raw())
+                session.officer = officer
+                notebook.journal.append("officer.profile", None, officer)
+            # The key file is written last: a folder without it is not a notebook yet.
+            keyfile.save(folder)
+        except BaseException as error:
+            if notebook is not None:
+                notebook.close()
+            _remove_partial_notebook(folder, made)
+            if isinstance(error, OSError):
+                raise store.storage_error(error) from error
+            raise
         if load_plugins:
             notebook._plugin_admin.load()
         return notebook
@@ -157,13 +249,15 @@ class Notebook:
         """Unlock a notebook.
 
         :raises AuthenticationError: wrong passphrase or no notebook there.
+        :raises StorageError: when the disk or the folder fails (never reported as a wrong key).
         """
         folder = Path(path)
         keyfile = KeyFile.load(folder)
         data_key = keyfile.unwrap(passphrase)
+        _make_private(folder)
         return cls(folder, keyfile, data_key, load_plugins=load_plugins)
 
-    def _open_store(self, data_key: bytes) -> None:
+    def _open_store(self, data_key: bytes, *, new: bool = False) -> None:
         """Open the store and wire the parts, each given only the parts below it."""
         self.session = session = Session(self.path, data_key, self._lock)
         catalog = Catalog(self)
@@ -191,7 +285,11 @@ class Notebook:
             self._plugin_admin.load()
         else:
             self._plugins_changed()  # the built-in types only: the host is empty
-        if session.meta("views_version") != store.VIEWS_VERSION:
+        if new:
+            # An empty store: its views are in the current layout from the start.
+            with session.transaction():
+                session.set_meta("views_version", store.VIEWS_VERSION)
+        elif session.meta("views_version") != store.VIEWS_VERSION:
             log.info("the views were written in another layout: recomputing them from the op log")
             self.rebuild()
 

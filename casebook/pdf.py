@@ -15,12 +15,13 @@ to carry.
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
-from casebook import clock, pdf_fonts
+from casebook import clock, pdf_fonts, store
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
 from casebook.models import Report
@@ -170,8 +171,8 @@ def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate
 
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
+    target = store.check_output_file(path)
+    partial = target.with_name(target.name + ".part")
 
     def number_page(canvas: Any, doc: Any) -> None:
         canvas.saveState()
@@ -180,7 +181,7 @@ def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str
         canvas.restoreState()
 
     document = SimpleDocTemplate(
-        str(target),
+        str(partial),
         pagesize=A4,
         leftMargin=20 * mm,
         rightMargin=20 * mm,
@@ -190,8 +191,14 @@ def build_pdf(path: str | Path, flowables: list[Any], *, title: str, author: str
         author=author,
         creator="Casebook",
     )
-    with pdf_fonts.printing():
-        document.build(flowables, onFirstPage=number_page, onLaterPages=number_page)
+    try:
+        with pdf_fonts.printing():
+            document.build(flowables, onFirstPage=number_page, onLaterPages=number_page)
+        os.replace(partial, target)
+    except BaseException:
+        # A failed print leaves neither half a PDF nor a stray part.
+        partial.unlink(missing_ok=True)
+        raise
     return target
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import os
 import re
 import shutil
@@ -12,12 +13,12 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from casebook import clock
+from casebook import clock, store
 from casebook.errors import InvalidInputError, NotFoundError, PluginError
 from casebook.i18n import _
 from casebook.keys import b64d
 from casebook.models import PanelSpec, PluginInfo, ReviewResult
-from casebook.plugin_host import PluginHost, verify_signature
+from casebook.plugin_host import ENTRY_POINT_GROUP, PluginHost, verify_signature
 from casebook.session import Session
 
 PLUGIN_NAME = re.compile(r"^[a-z][a-z0-9_]{0,63}$")
@@ -41,9 +42,13 @@ class PluginAdmin:
         self._notebook = notebook
         self._on_change = on_change
         self.host = PluginHost(self._keep_plugin_error, self._keep_plugin_notice)
+        #: Whether the plugins were loaded: a notebook opened without them (to disable one
+        #: whose import kills the process) changes their state without importing any.
+        self.loaded = False
 
     def load(self) -> None:
         """(Re)load every plugin found, as enabled, installed and trusted in the store."""
+        self.loaded = True
         rows = self.session.query(
             "SELECT name, enabled, path, sha256, signed, publisher FROM plugin_state"
         )
@@ -123,8 +128,20 @@ class PluginAdmin:
                 (plugin, kind, subject[:200], message[:2000], clock.format_datetime(clock.now())),
             )
 
+    def _known_plugin_names(self) -> set[str]:
+        """Every plugin found, loaded or not: without importing one."""
+        names = set(self.host.plugins)
+        names.update(
+            entry_point.name
+            for entry_point in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP)
+        )
+        names.update(
+            r[0] for r in self.session.query("SELECT name FROM plugin_state WHERE path IS NOT NULL")
+        )
+        return names
+
     def _set_plugin_enabled(self, name: str, enabled: bool) -> None:
-        if name not in self.host.plugins:
+        if name not in self._known_plugin_names():
             raise NotFoundError(_("No plugin {name}.").format(name=name))
         with self.session.transaction():
             self.session.conn.execute(
@@ -132,7 +149,8 @@ class PluginAdmin:
                 "ON CONFLICT (name) DO UPDATE SET enabled = excluded.enabled",
                 (name, int(enabled)),
             )
-        self.load()
+        if self.loaded:
+            self.load()
 
     def enable_plugin(self, name: str) -> None:
         self._set_plugin_enabled(name, True)
@@ -184,11 +202,13 @@ class PluginAdmin:
                 ).format(name=name, source=loaded.source)
             )
         target = self.folder / "plugins" / source.name
-        target.parent.mkdir(exist_ok=True)
+        store.make_private_dir(target.parent)
         content = source.read_bytes()
         shutil.copyfile(source, target)
+        store.make_private(target)
         if signed:
             shutil.copyfile(signature, target.with_name(target.name + ".sig"))
+            store.make_private(target.with_name(target.name + ".sig"))
         with self.session.transaction():
             self.session.conn.execute(
                 "INSERT OR REPLACE INTO plugin_state VALUES (?, 1, ?, ?, ?, ?)",

@@ -92,6 +92,11 @@ class _RunningCode(threading.local):
 _running = _RunningCode()
 
 
+#: What a plugin's code may raise that the host contains as that plugin's failure. Beside
+#: ordinary exceptions: ``sys.exit()`` and ``KeyboardInterrupt`` raised inside a hook, which
+#: would otherwise end the command half-way through a save.
+PLUGIN_FAULTS: tuple[type[BaseException], ...] = (Exception, SystemExit, KeyboardInterrupt)
+
 #: Result types that are never lazy, so ``run`` need not ask whether they are iterators.
 EAGER_RESULTS = frozenset({list, tuple, dict, str, type(None), bool, int, float})
 
@@ -226,7 +231,7 @@ def load_module_from_file(name: str, path: Path, package: str = "casebook_instal
     sys.modules[module_name] = module
     try:
         spec.loader.exec_module(module)
-    except Exception as error:
+    except PLUGIN_FAULTS as error:
         sys.modules.pop(module_name, None)
         raise PluginError(
             _("Plugin {name} failed to load: {error}").format(name=name, error=error)
@@ -338,6 +343,7 @@ class PluginHost:
                 disabled,
                 publisher_from_dist(entry_point),
                 trust,
+                version=getattr(dist, "version", None) or "?",
             )
         for record in installed:
             self._load_installed(record, disabled, trusted)
@@ -396,10 +402,12 @@ class PluginHost:
         disabled: set[str],
         publisher: str,
         trust: str,
+        *,
+        version: str = "?",
     ) -> None:
         plugin = LoadedPlugin(
             name=name,
-            version="?",
+            version=version,
             publisher=publisher,
             source=source,
             signed=signed,
@@ -408,9 +416,13 @@ class PluginHost:
             trust=trust,
         )
         self.plugins[name] = plugin
+        if not plugin.enabled:
+            # A disabled plugin is not even imported: disabling is how an officer gets rid of
+            # one whose import kills the process (os._exit) or hangs.
+            return
         try:
             module = load()
-        except Exception as error:  # a plugin that cannot even load is reported, not fatal
+        except PLUGIN_FAULTS as error:  # a plugin that cannot even load is reported, not fatal
             self._refuse(plugin, _("failed to load: {error}").format(error=error))
             log.warning("plugin %s failed to load (%s)", name, type(error).__name__)
             return
@@ -530,7 +542,7 @@ class PluginHost:
                 result = self.run(
                     name, hook_name, function, **{arg: kwargs[arg] for arg in argnames}
                 )
-            except Exception as error:  # the guard: report, go on with the others
+            except PLUGIN_FAULTS as error:  # the guard: report, go on with the others
                 self.report_error(name, hook_name, error)
                 if failures is not None:
                     failures.append((name, error))

@@ -6,10 +6,17 @@ import os
 from pathlib import Path
 from typing import Any
 
-from casebook import clock
-from casebook.errors import IntegrityError, InvalidInputError, NotFoundError, PluginError
+from casebook import clock, store
+from casebook.errors import (
+    IntegrityError,
+    InvalidInputError,
+    NotFoundError,
+    PluginError,
+    StorageError,
+)
 from casebook.i18n import _
 from casebook.models import DocumentSpec, IssuedDocument, Report, ReportSpec, Vocabulary
+from casebook.plugin_host import PLUGIN_FAULTS
 from casebook.queries import Queries
 from casebook.report_view import ReportView, report_view
 from casebook.vocabulary import Glossary, core_vocabulary
@@ -58,7 +65,7 @@ class Reports:
                         start_at,
                         end_at,
                     )
-                except Exception as error:
+                except PLUGIN_FAULTS as error:
                     self.host.report_error(spec.plugin, f"report {name}", error)
                     raise PluginError(
                         _("Report {name} failed: {error}").format(name=name, error=error)
@@ -89,12 +96,20 @@ class Reports:
             officer_name=self._notebook.officer_name,
         )
 
-    def report_pdf(self, report: Report, path: str | os.PathLike) -> Path:
+    def report_pdf(
+        self, report: Report, path: str | os.PathLike, *, overwrite: bool = True
+    ) -> Path:
         """Write a built report as a PDF (Chinese included): its :meth:`report_view`, with
-        its charts drawn."""
+        its charts drawn.
+
+        :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
+        :raises InvalidInputError: the folder does not exist (none is created), or the file
+            exists and ``overwrite`` is False.
+        """
         from casebook import pdf
 
-        return pdf.report_pdf(self.report_view(report), Path(path))
+        target = store.check_output_file(path, overwrite=overwrite)
+        return pdf.report_pdf(self.report_view(report), target)
 
     def unit_name(self) -> str:
         """The unit reports are headed with: the station's name setting
@@ -128,10 +143,18 @@ class Reports:
                 specs.append(spec)
         return specs
 
-    def render_document(self, name: str, case_id: str, path: str | os.PathLike) -> Path:
+    def render_document(
+        self, name: str, case_id: str, path: str | os.PathLike, *, overwrite: bool = True
+    ) -> Path:
         """Render a printable document of a case to a PDF file, and record what printing it
-        means for the case when its plugin says (``DocumentSpec.issued``: a receipt)."""
+        means for the case when its plugin says (``DocumentSpec.issued``: a receipt).
+
+        :param overwrite: replace an existing file (the CLI passes False unless ``--force``).
+        :raises InvalidInputError: the folder does not exist (none is created), or the file
+            exists and ``overwrite`` is False.
+        """
         case = self.queries.get_case(case_id)
+        store.check_output_file(path, overwrite=overwrite)
         for spec in self.documents(case_id):
             if spec.name == name:
                 try:
@@ -154,9 +177,11 @@ class Reports:
                         if spec.issued is not None
                         else None
                     )
-                except (InvalidInputError, IntegrityError):
+                except (InvalidInputError, IntegrityError, StorageError):
                     raise
-                except Exception as error:
+                except OSError as error:  # the disk's fault, not the plugin's
+                    raise store.storage_error(error, path) from error
+                except PLUGIN_FAULTS as error:
                     self.host.report_error(spec.plugin, f"document {name}", error)
                     raise PluginError(
                         _("Document {name} failed: {error}").format(name=name, error=error)

@@ -17,8 +17,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import sqlcipher3
+
 from casebook import store
-from casebook.errors import AuthenticationError, IntegrityError
+from casebook.errors import AuthenticationError, IntegrityError, InvalidInputError
 from casebook.i18n import _
 from casebook.oplog import canonical_json
 from casebook.plugin_host import refuse_while_plugin_runs
@@ -30,7 +32,8 @@ class Session:
     def __init__(self, folder: Path, data_key: bytes, lock: threading.RLock) -> None:
         """:param lock: the notebook's lock; it outlives the session (lock, then unlock)."""
         self.lock = lock
-        self._db: Any = store.connect(folder / store.DB_FILE, data_key)
+        self.path = folder / store.DB_FILE
+        self._db: Any = store.connect(self.path, data_key)
         self._conn: Any = self._db.conn
         self.in_transaction = False
         self._before_commit: list[Callable[[], None]] = []
@@ -75,26 +78,57 @@ class Session:
             if self.in_transaction:
                 yield
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
+            with self._faults():
+                self.conn.execute("BEGIN IMMEDIATE")
             self.in_transaction = True
             try:
-                yield
+                with self._faults():
+                    yield
+                    for callback in self._before_commit:
+                        callback()
+                    self.conn.execute("COMMIT")
             except BaseException:
-                self.conn.execute("ROLLBACK")
-                for callback in self._after_rollback:
-                    callback()
+                self._rollback()
                 raise
-            else:
-                for callback in self._before_commit:
-                    callback()
-                self.conn.execute("COMMIT")
             finally:
                 self.in_transaction = False
+
+    def _rollback(self) -> None:
+        # SQLite may have rolled back already (a full disk does); the caller's error matters.
+        if self._conn.in_transaction:
+            try:
+                self._conn.execute("ROLLBACK")
+            except Exception:  # noqa: BLE001 - the disk that failed the write may fail this too
+                pass
+        for callback in self._after_rollback:
+            callback()
+
+    @contextmanager
+    def _faults(self) -> Iterator[None]:
+        """A database error of the disk or the folder becomes the user's message."""
+        try:
+            yield
+        except sqlcipher3.Error as error:
+            meaning = store.database_error(error, self.path)
+            if meaning is None:
+                raise
+            raise meaning from error
+        except UnicodeEncodeError as error:
+            # Lone surrogates (invalid UTF-8 decoded leniently) cannot be stored or hashed.
+            raise InvalidInputError(
+                _("The text holds characters that are not valid Unicode.")
+            ) from error
 
     def query(self, sql: str, params: Iterable[Any] = ()) -> list[tuple]:
         with self.lock:
             self.require_open()
-            return self.conn.execute(sql, tuple(params)).fetchall()
+            try:
+                return self.conn.execute(sql, tuple(params)).fetchall()
+            except sqlcipher3.Error as error:
+                meaning = store.database_error(error, self.path)
+                if meaning is None:
+                    raise
+                raise meaning from error
 
     def meta(self, key: str) -> Any:
         rows = self.query("SELECT value FROM meta WHERE key = ?", (key,))

@@ -13,12 +13,20 @@ Tables fall in two groups:
 
 from __future__ import annotations
 
+import errno
+import os
 from pathlib import Path
 
 import sqlcipher3
 import sqlite_utils
 
-from casebook.errors import AuthenticationError, IntegrityError
+from casebook.errors import (
+    AuthenticationError,
+    CasebookError,
+    IntegrityError,
+    InvalidInputError,
+    StorageError,
+)
 from casebook.i18n import _
 
 DB_FILE = "notebook.db"
@@ -142,32 +150,44 @@ VIEW_TABLES = (
 def connect(path: Path, data_key: bytes) -> sqlite_utils.Database:
     """Open (or create) the encrypted database with a raw 256-bit key.
 
+    The file is created private (0600); SQLite gives its WAL and shared-memory files the
+    same permissions.
+
     :raises AuthenticationError: when the key does not open the file.
+    :raises StorageError: when the disk or the folder fails (full, read-only, I/O error).
     """
+    if os.name == "posix" and not path.exists():
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, PRIVATE_FILE))
+        except FileExistsError:
+            pass
+        except OSError as error:
+            raise storage_error(error, path) from error
     conn = sqlcipher3.connect(str(path), isolation_level=None, check_same_thread=False)
-    conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
     try:
+        conn.execute(f"PRAGMA key = \"x'{data_key.hex()}'\"")
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-    except sqlcipher3.DatabaseError as error:
+        # Temporary tables and indexes stay in memory: no plaintext temp file is ever written.
+        conn.execute("PRAGMA temp_store = MEMORY")
+        conn.execute("PRAGMA journal_mode = WAL")
+        # FULL: an op reported committed survives a power cut, not only a killed process.
+        conn.execute("PRAGMA synchronous = FULL")
+        conn.execute("PRAGMA foreign_keys = OFF")
+        conn.execute("PRAGMA cache_size = -65536")
+        conn.executescript(SCHEMA)
+        _add_missing_columns(conn)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is None:
+            conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+    except sqlcipher3.Error as error:
         conn.close()
-        raise AuthenticationError(_("The notebook could not be opened with this key.")) from error
-    # Temporary tables and indexes stay in memory: no plaintext temp file is ever written.
-    conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA journal_mode = WAL")
-    # FULL: an op reported committed survives a power cut, not only a killed process.
-    conn.execute("PRAGMA synchronous = FULL")
-    conn.execute("PRAGMA foreign_keys = OFF")
-    conn.execute("PRAGMA cache_size = -65536")
-    db = sqlite_utils.Database(conn)
-    conn.executescript(SCHEMA)
-    _add_missing_columns(conn)
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-    if row is None:
-        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
-    elif int(row[0]) > SCHEMA_VERSION:
+        raise database_error(error, path) or AuthenticationError(
+            _("The notebook could not be opened with this key.")
+        ) from error
+    if row is not None and int(row[0]) > SCHEMA_VERSION:
         conn.close()
         raise IntegrityError(_("This notebook was written by a newer Casebook."))
-    return db
+    return sqlite_utils.Database(conn)
 
 
 def _add_missing_columns(conn: sqlcipher3.Connection) -> None:
@@ -184,3 +204,150 @@ def _add_missing_columns(conn: sqlcipher3.Connection) -> None:
 def integrity_check(db: sqlite_utils.Database) -> str:
     """``PRAGMA integrity_check``: "ok" for a sound file."""
     return db.execute("PRAGMA integrity_check").fetchone()[0]
+
+
+# -- faults of the disk and the folder -------------------------------------------------------
+
+#: Files that hold keys or case data (and the logs), and the notebook's folders: readable by
+#: this user only, where the OS has such permissions.
+PRIVATE_FILE = 0o600
+PRIVATE_DIR = 0o700
+
+_FULL = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}
+
+
+def storage_error(error: OSError, path: str | os.PathLike | None = None) -> StorageError:
+    """What a failed file operation means for the user, as a :class:`StorageError`.
+
+    :param path: the file or folder concerned (default: the one the error names).
+    """
+    where = str(path if path is not None else (error.filename or ""))
+    code = error.errno
+    if code in _FULL:
+        message = _("The disk is full ({path}): free some space and try again.")
+    elif code == errno.EROFS:
+        message = _("{path} is on a read-only disk or folder.")
+    elif code in (errno.EACCES, errno.EPERM):
+        message = _("Permission denied: this user may not read or write {path}.")
+    elif code == errno.ENOENT:
+        message = _("No such file or folder: {path}")
+    elif code == errno.ENOTDIR:
+        message = _("A part of {path} is a file, not a folder.")
+    elif code == errno.EISDIR:
+        message = _("{path} is a folder, not a file.")
+    elif code == errno.EFBIG:
+        message = _("{path}: the file is larger than this system allows.")
+    else:
+        return StorageError(
+            _("The disk reported an error on {path}: {reason}").format(
+                path=where, reason=error.strerror or type(error).__name__
+            )
+        )
+    return StorageError(message.format(path=where))
+
+
+def database_error(error: Exception, path: str | os.PathLike) -> CasebookError | None:
+    """What an SQLite error from the store means, or None for a programming error.
+
+    Only a file that is not a database under this key is an authentication failure; a full
+    disk, a read-only folder or an I/O error is reported as such, never as a wrong key.
+    """
+    extended = getattr(error, "sqlite_errorcode", None)
+    if extended is None:
+        return None
+    primary = extended & 0xFF
+    if primary == sqlcipher3.SQLITE_NOTADB:
+        return AuthenticationError(_("The notebook could not be opened with this key."))
+    if primary == sqlcipher3.SQLITE_CORRUPT:
+        return IntegrityError(_("The notebook database is damaged: {path}").format(path=path))
+    if primary == sqlcipher3.SQLITE_FULL:
+        return storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+    if primary in (sqlcipher3.SQLITE_READONLY, sqlcipher3.SQLITE_PERM):
+        return StorageError(
+            _(
+                "{path} is read-only or not writable for this user: Casebook needs to write there."
+            ).format(path=path)
+        )
+    if primary == sqlcipher3.SQLITE_CANTOPEN:
+        return StorageError(
+            _("Cannot open {path}: its folder is missing, read-only or not accessible.").format(
+                path=path
+            )
+        )
+    if primary == sqlcipher3.SQLITE_IOERR:
+        # SQLite reports a full disk as an I/O error where it cannot tell (growing its
+        # shared memory, for one); the free space can.
+        if _nearly_full(Path(path)):
+            return storage_error(OSError(errno.ENOSPC, os.strerror(errno.ENOSPC)), path)
+        return StorageError(
+            _("The disk reported an error on {path}: {reason}").format(path=path, reason=error)
+        )
+    return None
+
+
+#: Less free space than this, next to a failing database, is a full disk.
+NEARLY_FULL_BYTES = 1 << 20
+
+
+def _nearly_full(path: Path) -> bool:
+    try:
+        usage = os.statvfs(path.parent)
+    except (OSError, AttributeError):  # no statvfs on Windows
+        return False
+    return usage.f_bavail * usage.f_frsize < NEARLY_FULL_BYTES
+
+
+def fault(error: BaseException) -> CasebookError | None:
+    """A file or database error as the user's message, or None when it is neither."""
+    if isinstance(error, OSError):
+        return storage_error(error)
+    if isinstance(error, sqlcipher3.Error):
+        return database_error(error, DB_FILE)
+    return None
+
+
+def private_opener(path: str, flags: int) -> int:
+    """``open(..., opener=private_opener)``: a new file readable by this user only (0600)."""
+    return os.open(path, flags, PRIVATE_FILE)
+
+
+def make_private_dir(path: Path) -> None:
+    """Create a folder of the notebook (0700) whose parent exists, or tighten an existing one."""
+    path.mkdir(mode=PRIVATE_DIR, exist_ok=True)
+    make_private(path)
+
+
+def make_private(path: Path) -> None:
+    """Readable by this user only: 0600 for a file, 0700 for a folder (best effort: on
+    systems without POSIX permissions, or for a file another user owns, nothing changes)."""
+    if os.name != "posix":
+        return
+    try:
+        os.chmod(path, PRIVATE_DIR if path.is_dir() else PRIVATE_FILE)
+    except OSError:
+        pass
+
+
+def check_output_file(path: str | os.PathLike, *, overwrite: bool = True) -> Path:
+    """Where an export or a PDF may be written: never into a folder that does not exist (no
+    folder is created), never onto a folder, and onto an existing file only with ``overwrite``.
+
+    :raises InvalidInputError: naming the path and what is wrong; nothing was written.
+    """
+    target = Path(path)
+    folder = target.parent
+    if not folder.is_dir():
+        raise InvalidInputError(
+            _("The folder {folder} does not exist: create it first or choose another.").format(
+                folder=folder
+            )
+        )
+    if target.is_dir():
+        raise InvalidInputError(_("{path} is a folder, not a file.").format(path=target))
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise InvalidInputError(
+            _("{path} already exists: nothing was written (--force replaces it).").format(
+                path=target
+            )
+        )
+    return target

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 import ttkbootstrap as ttk
 
-from casebook import i18n
+from casebook import i18n, store
 from casebook.errors import CasebookError
 
 from .fonts import apply_cjk_fonts
@@ -265,6 +265,9 @@ class CasebookApp:
     def describe_error(self, error: BaseException) -> str:
         if isinstance(error, CasebookError):
             return str(error)
+        meaning = store.fault(error)  # a full disk, a read-only folder: said as such
+        if meaning is not None:
+            return str(meaning)
         return _("Unexpected error: {error}").format(error=f"{type(error).__name__}: {error}")
 
     def show_error(self, error: BaseException) -> None:
