@@ -95,6 +95,10 @@ def review_case(context, case, at):
                 value=value, days=days
             ),
             points=20,
+            # A missed deadline stays missed: the host keeps the finding until it is
+            # rectified, even when the case is filed later.
+            overdue=True,
+            since=deadline,
         )
     ]
 

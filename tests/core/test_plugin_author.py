@@ -47,7 +47,7 @@ def test_the_tutorial_from_scaffold_to_findings_in_review(run_cli, notebook_dir,
         timeout=300,
     )
     assert tested.returncode == 0, tested.stdout[-2000:]
-    assert "2 passed" in tested.stdout
+    assert "3 passed" in tested.stdout
 
     assert run_cli(*INIT).code == 0
     late = run_cli(

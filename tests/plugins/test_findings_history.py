@@ -104,7 +104,13 @@ def test_a_missed_callback_stays_missed_after_the_person_is_found_and_the_case_c
     [pending] = findings_of(casebook(laptop, "review", case_id, "--json"), "callback_missed")
     assert not pending["recorded"]  # a read records nothing
     assert pending["overdue"] and pending["points"] == 5
-    casebook(laptop, "case", "update", case_id, stdin={"found_at": "2025-03-04T10:00:00+08:00"})
+    casebook(
+        laptop,
+        "case",
+        "update",
+        case_id,
+        stdin={"found_at": "2025-03-04T10:00:00+08:00", "outcome": "found_safe"},
+    )
     review = casebook(laptop, "review", case_id, "--json")
     [missed] = findings_of(review, "callback_missed")
     assert missed["recorded"] and not missed["rectified"]

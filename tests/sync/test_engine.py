@@ -19,7 +19,7 @@ from casebook.sync.share import ShareUnavailableError, segment_name
 
 from casebook.errors import AuthenticationError
 
-from .support import visible_state
+from .support import complete_incident, visible_state
 
 BASE = 2  # ops every laptop of the trio holds before a test writes: profile and own case
 
@@ -68,7 +68,7 @@ def seg_files(root: Path, device: str) -> list[Path]:
 def trio(station, notebooks):
     laptops = notebooks(3)
     for laptop in laptops:
-        laptop.create_case("incident", {"title": f"Notes of {laptop.officer['name']}"})
+        laptop.create_case("incident", complete_incident(f"Notes of {laptop.officer['name']}"))
     engines = [station.enrol(n, segment_max_ops=3) for n in laptops]
     return laptops, engines
 
@@ -285,7 +285,7 @@ def test_unknown_signer_is_rejected(station, trio, notebooks):
     laptops, engines = trio
     c = laptops[2]
     (stranger,) = notebooks(1)
-    case = stranger.create_case("incident", {"title": "not a member"})
+    case = stranger.create_case("incident", complete_incident("not a member"))
     stranger.add_entry(case.id, "note", "sneaky")
     data = segments.encode_segment(
         stranger.ops_from(stranger.device_id, 0),

@@ -11,7 +11,7 @@ from casebook.sync.share import ShareUnavailableError, StationShare
 
 from casebook.errors import AuthenticationError, IntegrityError, InvalidInputError, NotFoundError
 
-from .support import ADMIN_PASSPHRASE
+from .support import ADMIN_PASSPHRASE, complete_incident
 
 
 def test_init_lays_out_the_share(station):
@@ -79,7 +79,7 @@ def test_forged_member_file_is_not_a_member(station, notebooks):
 def test_revoke_cuts_off_and_starts_a_new_epoch(station, notebooks):
     a, b, c = notebooks(3)
     engines = [station.enrol(n) for n in (a, b, c)]
-    case = a.create_case("incident", {"title": "c1"})
+    case = a.create_case("incident", complete_incident("c1"))
     a.add_entry(case.id, "note", "x")
     a.add_entry(case.id, "note", "y")
     engines[0].sync_once()
