@@ -10,6 +10,7 @@ exists so that tests and drills can run laptops with skewed clocks; it changes n
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -73,7 +74,14 @@ def hlc_of(moment: datetime) -> int:
 
 def format_hlc(hlc: int) -> str:
     """The wall-clock part of an HLC timestamp as ISO 8601 text (see :func:`format_datetime`)."""
-    return format_datetime(hlc_datetime(hlc))
+    # Every case read formats two stamps per entry, so the text of each second is kept; the
+    # zone is part of the key because the process may change it (``time.tzset``).
+    return _format_second(hlc_wall_ms(hlc) // 1000, time.tzname)
+
+
+@functools.lru_cache(maxsize=65536)
+def _format_second(second: int, zone: tuple[str, str]) -> str:
+    return format_datetime(datetime.fromtimestamp(second, UTC))
 
 
 def parse_datetime(text: str | datetime | None, *, end_of_day: bool = False) -> datetime | None:

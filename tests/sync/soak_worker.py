@@ -38,7 +38,9 @@ def main() -> None:
     rng = random.Random(int(seed))
     engine = SyncEngine(notebook, share, segment_max_ops=SEGMENT_MAX_OPS)
     officer = notebook.officer["officer_id"]
-    (own,) = notebook.list_cases(officer_id=officer, sort="created_at", descending=False, limit=1)
+    # The laptop's latest case takes its notes; now and then the officer opens a new one, as
+    # on duty (cases stay the size real ones have, so the soak measures sync, not one huge case).
+    (own,) = notebook.list_cases(officer_id=officer, sort="created_at", descending=True, limit=1)
     device = notebook.device_id
 
     def sync() -> None:
@@ -55,7 +57,9 @@ def main() -> None:
         roll = rng.random()
         if roll < 0.08 and has_case(notebook, shared_case):
             notebook.update_case(shared_case, {"summary": f"{device[:6]} {seed} {n}"})
-        elif roll < 0.09:
+        elif roll < 0.1:
+            own = notebook.create_case("incident", {"title": f"{device[:6]} {seed} {n}"})
+        elif roll < 0.11:
             photo = Path(scratch) / f"{device}-{seed}-{n}.bin"
             photo.write_bytes(os.urandom(rng.randint(100, 4000)))
             notebook.attach(own.id, photo)

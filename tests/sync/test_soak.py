@@ -20,6 +20,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,8 @@ class Soak:
         shutil.copytree(self.replicas[0], self.replicas[1])
         self.reported = [0] * DEVICES  # the highest seq each laptop reported committed
         self.ops = self.kills = self.damages = self.rounds = 0
+        self.syncs = self.refusals = 0  # sync passes the workers finished; refusals told to them
+        self.started = time.monotonic()
         self.cutoff: int | None = None
         self.damage_log: list[str] = []
 
@@ -121,7 +124,11 @@ class Soak:
         kill_after = self.rng.randint(1, count) if kill else None
         seen = 0
         for line in process.stdout:
-            if line.startswith("op "):
+            if line.startswith("sync "):
+                self.syncs += 1
+            elif line.startswith("refused "):
+                self.refusals += 1
+            elif line.startswith("op "):
                 self.reported[index] = max(self.reported[index], int(line.split()[1]))
                 seen += 1
                 self.ops += 1
@@ -239,13 +246,19 @@ class Soak:
         )
         return {
             "ops": self.ops,
+            # ops every living laptop holds (a write may log more than one op; the revoked
+            # laptop counts up to its cut-off)
+            "ops_held_everywhere": sum(self.expected(j) for j in range(DEVICES)),
             "kills": self.kills,
             "damages": self.damages,
             "rounds": self.rounds,
+            "syncs": self.syncs,
+            "refusals": self.refusals,
             "cutoff": self.cutoff,
             "divergence": len(states) - 1,
             "lost": lost,
             "alarms": dict(sorted(alarms.items(), key=lambda kv: str(kv[0]))),
+            "seconds": round(time.monotonic() - self.started),
         }
 
 
