@@ -233,7 +233,13 @@ def case_import(ctx: click.Context, file: str, case_type: str) -> None:
         if line.strip():
             records.append((case_type, parse_json(line, _("line {n}").format(n=number))))
     notebook = open_notebook(ctx)
-    with click.progressbar(length=len(records), label=_("Importing"), file=sys.stderr) as bar:
+    # The bar is for a person at a terminal; a script reading stderr gets only the outcome.
+    with click.progressbar(
+        length=len(records),
+        label=_("Importing"),
+        file=sys.stderr,
+        hidden=not sys.stderr.isatty(),
+    ) as bar:
         done = [0]
 
         def advance(count: int, total: int | None) -> None:

@@ -135,6 +135,8 @@ def test_the_inputs_of_the_issue(workspace, tmp_path):
         (["case", "attach", ws.case_id, str(ws.root / "nope.jpg")], b"", "", {1}),
         (["case", "new", "--type", "incident"], b"", "No JSON", {1}),
         (["case", "new", "--type", "incident"], b"[1, 2]", "", {1}),
+        # an import refused mid-way: the progress bar is for terminals, the error is alone
+        (["case", "import", "-", "--type", "incident"], b'{"title": []}', "Record 1", {1}),
         (["case", "show", "../../etc/passwd"], b"", "", {1}),
         (["case", "export", "../../notebook", str(ws.cwd / "x")], b"", "", {1}),
     ]
