@@ -700,7 +700,9 @@ def review(
                 mark = _(" (rectified by a data change by {officer} at {at})")
             else:
                 mark = ""
-            mark = mark.format(officer=finding.rectified_by, at=finding.rectified_at)
+            mark = mark.format(
+                officer=officer_label(notebook, finding.rectified_by), at=finding.rectified_at
+            )
             click.echo(
                 f"    {finding.id} [{finding.rule}/{finding.severity}] {finding.message}{mark}"
             )

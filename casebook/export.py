@@ -110,7 +110,8 @@ def task_sheet(notebook: Any, tasks: Iterable[Task]) -> Sheet:
 
 
 def findings_sheet(notebook: Any, results: Iterable[ReviewResult]) -> Sheet:
-    """Review findings (``nb.review``), one row each, with the case's score and officer."""
+    """Review findings (``nb.review``), one row each, with the case's score and officer and
+    the finding's history: when it was raised, who was responsible then, how it ended."""
     names = notebook.officer_names()
     glossary = notebook.vocabulary()
     rows = []
@@ -126,7 +127,9 @@ def findings_sheet(notebook: Any, results: Iterable[ReviewResult]) -> Sheet:
                     words.severity_label(finding.severity),
                     finding.message,
                     finding.points,
-                    _("Yes") if finding.rectified else _("No"),
+                    words.format_when(finding.raised_at),
+                    words.officer_label(names, finding.officer_id),
+                    words.finding_state(finding, names),
                     finding.rectified_note,
                 ]
             )
@@ -141,7 +144,9 @@ def findings_sheet(notebook: Any, results: Iterable[ReviewResult]) -> Sheet:
             _("Severity"),
             _("Problem"),
             _("Points deducted"),
-            _("Rectified"),
+            _("Raised"),
+            _("Officer responsible when raised"),
+            _("State"),
             _("Rectification note"),
         ],
         rows,

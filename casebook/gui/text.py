@@ -135,6 +135,21 @@ def officer_label(names: dict[str, str], officer_id: str) -> str:
     return f"{name}（{officer_id}）" if name and name != officer_id else officer_id
 
 
+def finding_state(finding: Any, names: dict[str, str]) -> str:
+    """Where a review finding stands, as the Review page and the findings spreadsheet show
+    it: open, rectified by a change of the data, or rectified and closed (整改销号), with who
+    and when (``names``: ``notebook.officer_names()``)."""
+    if not finding.rectified:
+        return _("Open")
+    if finding.ended_by == "data":
+        msgid = _("Rectified by a data change ({officer}, {at})")
+    else:
+        msgid = _("Rectified and closed ({officer}, {at})")
+    return msgid.format(
+        officer=officer_label(names, finding.rectified_by), at=format_when(finding.rectified_at)
+    )
+
+
 def type_label(case_type: str, schema: dict[str, Any] | None) -> str:
     """The display name of a case type: the schema's ``x-type-labels``
     (``{"zh_CN": "失踪人员", "en": "Missing person"}``), else its ``title`` (or the

@@ -198,6 +198,23 @@ def test_tasks_findings_and_the_roster_export(run_cli, station, tmp_path):
     assert len(rows) - 1 == len(findings) > 0
     assert {row[3] for row in rows[1:]} == {f["id"] for f in findings}
     assert not {f["rule"] for f in findings} & {row[4] for row in rows[1:]}  # labelled
+    # The finding's history: raised when and on whom, and how it ended.
+    rectified = findings[0]["id"]
+    assert run_cli("finding", "rectify", rectified, "--note", "补录回执").code == 0
+    target = tmp_path / "findings-after.csv"
+    assert run_cli("review", "--csv", str(target)).code == 0
+    rows = read_csv(target)
+    assert rows[0][8:] == [
+        "Raised",
+        "Officer responsible when raised",
+        "State",
+        "Rectification note",
+    ]
+    by_id = {row[3]: row for row in rows[1:]}
+    assert all(len(row[8]) == 16 and row[9] == "李明（0001）" for row in rows[1:])
+    assert by_id[rectified][10].startswith("Rectified and closed (李明（0001）, 20")
+    assert by_id[rectified][11] == "补录回执"
+    assert {row[10] for row in rows[1:] if row[3] != rectified} == {"Open"}
 
     target = tmp_path / "officers.csv"
     assert run_cli("officers", "--csv", str(target)).code == 0

@@ -26,6 +26,11 @@ def test_review_and_rectify(demo_app):
     demo_app.wait_for(lambda: not page.reviewing)
     after = {f.id: f for r in demo_app.app.nb.review() for f in r.findings}
     assert after[finding.id].rectified
+    # The row says who closed it, when, and the note; the officer by the roster's name.
+    state = page.case_tree.item(iid, "values")[-1]
+    officer = demo_app.app.nb.officer
+    assert f"{officer['name']}（{officer['officer_id']}）" in state, state
+    assert state.endswith(": 已补开回执并告知报警人"), state
     rows = [page.officer_tree.item(i, "values") for i in page.officer_tree.get_children()]
     assert rows, "findings by officer"
     assert all(row[-1] != "" for row in rows), "points by officer from the review report"

@@ -84,7 +84,7 @@ def test_fixing_the_data_keeps_the_finding_found_and_counts_it_rectified(laptop,
     assert fixed["id"] == raised["id"] and fixed["ended_by"] == "data"
     assert fixed["rectified_by"] == "0417" and fixed["rectified_at"].startswith("2025-03-02T09:00")
     # The text output says how it ended.
-    assert "rectified by a data change by 0417" in casebook(laptop, "review", case_id)
+    assert "rectified by a data change by 王民警 (0417)" in casebook(laptop, "review", case_id)
     # Broken again, it is a new finding: found 2, rectified 1.
     casebook(laptop, "case", "update", case_id, stdin={"location": None})
     again = casebook(laptop, "review", "--summary", "--json")

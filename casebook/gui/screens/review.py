@@ -16,7 +16,7 @@ from casebook.models import Finding, ReviewResult
 
 from ..screen import Screen, clear_tree, make_tree
 from ..spreadsheet import save_spreadsheet
-from ..text import N_, _, format_value, officer_label, severity_label
+from ..text import N_, _, finding_state, format_value, officer_label, severity_label
 
 log = logging.getLogger(__name__)
 
@@ -166,6 +166,7 @@ class ReviewScreen(Screen):
         clear_tree(self.case_tree)
         self.findings = {}
         total_findings = open_findings = 0
+        names = self.app.guarded(self.nb.officer_names) or {}
         for result in sorted(self.results, key=lambda r: r.score):
             if not result.findings:
                 continue
@@ -181,16 +182,9 @@ class ReviewScreen(Screen):
             for finding in result.findings:
                 total_findings += 1
                 open_findings += 0 if finding.rectified else 1
-                if finding.ended_by == "data":
-                    state = _("Rectified by a data change ({officer}, {at})").format(
-                        officer=finding.rectified_by, at=finding.rectified_at[:16]
-                    )
-                elif finding.rectified:
-                    state = _("Rectified") + (
-                        f": {finding.rectified_note}" if finding.rectified_note else ""
-                    )
-                else:
-                    state = _("Open")
+                state = finding_state(finding, names)
+                if finding.rectified_note:
+                    state += f": {finding.rectified_note}"
                 iid = f"finding:{finding.id or finding.rule}:{result.case_id}"
                 self.findings[iid] = (result, finding)
                 self.case_tree.insert(
