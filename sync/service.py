@@ -268,9 +268,13 @@ class SyncService:
                     "repeat the command with --this-laptop."
                 ).format(device=device)
             )
-        station = self.engine().station()
+        engine = self.engine()
+        station = engine.station()
         admin = station.unlock_admin(admin_passphrase)
         revocation = station.revoke(device, admin, writer=self.notebook.device_id)
+        # Pinned here at once: should the file be deleted before any other laptop has seen
+        # it, this laptop still remembers the revocation and puts it back at its next sync.
+        engine.revocations(station)
         return RevocationDone(
             device=revocation.device,
             last_seq=revocation.last_seq,

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from casebook.sync import segments
 from casebook.sync.engine import ReusedSequenceError, SyncEngine
+from casebook.sync.service import SyncService
 from casebook.sync.share import segment_name
 
 from casebook import Notebook
@@ -21,7 +22,7 @@ from casebook.clock import COUNTER_BITS, wall_ms
 from casebook.errors import AuthenticationError
 from casebook.oplog import new_id, op_hash
 
-from .support import NOTEBOOK_PASSPHRASE, visible_state
+from .support import ADMIN_PASSPHRASE, NOTEBOOK_PASSPHRASE, visible_state
 
 TEN_YEARS = 10 * 365 * 24 * 3600
 
@@ -133,6 +134,29 @@ def test_deleting_the_revocation_file_never_unrevokes(station, trio):
     assert "after revocation, file gone" not in notes_of(c, own_case(a))
     assert revocation_file.exists()  # c remembered it and put it back
     assert "revocation_restored" in reasons(c)
+    with pytest.raises(AuthenticationError, match="revoked"):
+        engines[0].sync_once()
+
+
+def test_the_admins_laptop_remembers_the_revocation_it_wrote(station, trio):
+    """Deleted before any other laptop saw it, the revocation still comes back: the laptop
+    the admin revoked from pinned it at once."""
+    (a, b, c), engines = trio
+    note(a, "before revocation")
+    sync_all(engines)
+    cutoff = SyncService(b, station.root).revoke_device(a.device_id, ADMIN_PASSPHRASE).last_seq
+    revocation_file = station.root / "revoked" / f"{a.device_id}.json"
+    revocation_file.unlink()
+
+    note(a, "after revocation, file deleted at once")
+    engines[0].sync_once()  # a never saw its revocation: it publishes
+    engines[1].sync_once()  # the admin's laptop puts the revocation back
+    assert revocation_file.exists()
+    assert "revocation_restored" in reasons(b)
+    engines[2].sync_once()
+    for laptop in (b, c):
+        assert laptop.known_seqs()[a.device_id] == cutoff
+        assert "after revocation, file deleted at once" not in notes_of(laptop, own_case(a))
     with pytest.raises(AuthenticationError, match="revoked"):
         engines[0].sync_once()
 

@@ -1,7 +1,8 @@
 """The soak: five laptops on two replicas of the share (copied both ways by an rsync-like
 replicator), writing and syncing in separate processes that are killed with SIGKILL at random,
-while the admin revokes a laptop and the share is damaged (files truncated, flipped, deleted,
-the revocation removed).
+while the share is damaged (files truncated, flipped, deleted). The admin revokes a laptop from
+the station's own laptop in the middle of a replica race (a neighbour on the revoked laptop's
+replica has applied ops past the cut-off), and later deletes the revocation on both replicas.
 
 At the end every laptop must hold the same state (0 divergence), every op a laptop reported
 committed must be there (0 loss) on every laptop, and the revoked laptop's ops after its
@@ -25,16 +26,18 @@ from pathlib import Path
 
 import pytest
 from casebook.sync.engine import SyncEngine
+from casebook.sync.service import SyncService
 
 from casebook import Notebook
 from casebook.keys import KeyFile
 
-from .support import StationFixture, visible_state
+from .support import ADMIN_PASSPHRASE, StationFixture, visible_state
 
 WORKER = Path(__file__).with_name("soak_worker.py")
 DEVICES = 5
 REPLICA_OF = [0, 0, 0, 1, 1]  # laptops 0-2 use replica 0 (the station's folder), 3-4 replica 1
 REVOKED = 4
+REPLICA_NEIGHBOUR = 3  # shares the revoked laptop's replica
 SEGMENT_MAX_OPS = 50
 
 
@@ -91,6 +94,7 @@ class Soak:
         self.syncs = self.refusals = 0  # sync passes the workers finished; refusals told to them
         self.started = time.monotonic()
         self.cutoff: int | None = None
+        self.revocation_removed = False
         self.damage_log: list[str] = []
 
     def open(self, index: int) -> Notebook:
@@ -169,23 +173,47 @@ class Soak:
         self.damage_log.append(f"{how} {target.relative_to(self.root)}")
 
     def revoke(self) -> None:
-        self.cutoff = self.station.revoke(self.devices[REVOKED]).last_seq
+        """The admin revokes the laptop from the station's own laptop (laptop 0)."""
+        admin_laptop = self.open(0)
+        try:
+            service = SyncService(admin_laptop, self.replicas[0], segment_max_ops=SEGMENT_MAX_OPS)
+            self.cutoff = service.revoke_device(self.devices[REVOKED], ADMIN_PASSPHRASE).last_seq
+        finally:
+            admin_laptop.close()
 
     def run(self, burst_ops: int) -> None:
-        while self.ops < self.total_ops:
+        # Go on until the ops are written and the revocation has been removed once.
+        while self.ops < self.total_ops or not self.revocation_removed:
             self.rounds += 1
-            for index in range(DEVICES):
-                # at least one kill a round, whatever the dice say
+            revoking = self.cutoff is None and self.ops >= self.total_ops // 3
+            order = list(range(DEVICES))
+            self.rng.shuffle(order)
+            if revoking:
+                # The replica race: the laptop to be revoked publishes on its replica and a
+                # neighbour there applies those ops before the admin, working on the other
+                # replica, revokes it with a cut-off that does not include them.
+                order.remove(REVOKED)
+                order.insert(order.index(REPLICA_NEIGHBOUR), REVOKED)
+            for index in order:
+                # at least one kill a round, whatever the dice say (not in the race itself)
                 kill = self.rng.random() < 0.4 or index == self.rounds % DEVICES
+                if revoking and index in (REVOKED, REPLICA_NEIGHBOUR):
+                    kill = False
                 self.burst(index, burst_ops, kill=kill)
-            if self.cutoff is None and self.ops >= self.total_ops // 3:
+            if revoking:
                 self.revoke()
+            elif self.cutoff is not None and not self.revocation_removed:
+                # A careless admin deletes the revocation, on both replicas (the replicator
+                # would put a copy on one replica back).
+                for path in [p for r in self.replicas for p in sorted(r.glob("revoked/*.json"))]:
+                    path.unlink()
+                    self.damages += 1
+                    self.damage_log.append(f"delete {path.relative_to(self.root)}")
+                self.revocation_removed = True
             if self.rng.random() < 0.7 or self.rounds == 1:
                 self.damage()
             replicate(self.replicas[0], self.replicas[1])
             replicate(self.replicas[1], self.replicas[0])
-        if self.cutoff is None:
-            self.revoke()
 
     # --- settling and the verdict -----------------------------------------------------------
 
@@ -276,6 +304,8 @@ def run_soak(tmp_path, templates, total_ops: int, burst_ops: int, capsys) -> Non
     assert verdict["divergence"] == 0, (verdict, soak.damage_log)
     assert verdict["lost"] == [], (verdict, soak.damage_log)
     assert verdict["kills"] > 0 and verdict["ops"] >= total_ops
+    # The race and the removed revocation happened, and were noticed.
+    assert {"revoked_ops_removed", "revocation_restored"} <= set(verdict["alarms"]), verdict
 
 
 def test_soak_bounded(tmp_path, notebook_templates, fast_scrypt, capsys):
