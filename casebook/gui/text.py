@@ -10,9 +10,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from casebook.cases import STATUSES as CORE_STATUSES
 from casebook.clock import parse_datetime
 from casebook.i18n import gettext_for, language
-from casebook.vocabulary import Glossary, humanize
+from casebook.vocabulary import Glossary, core_vocabulary, humanize
 
 _ = gettext_for("casebook-gui")
 
@@ -21,18 +22,6 @@ def N_(message: str) -> str:
     """Mark a string for translation without translating it yet (it is a msgid)."""
     return message
 
-
-STATUS_MSGIDS = {
-    "received": N_("Received"),
-    "accepted": N_("Accepted"),
-    "not_accepted": N_("Not accepted"),
-    "filed": N_("Filed"),
-    "not_filed": N_("Not filed"),
-    "handled": N_("Handled"),
-    "diverted": N_("Diverted"),
-    "transferred": N_("Transferred"),
-    "closed": N_("Closed"),
-}
 
 #: the entry kinds the core itself writes or offers; every other kind (a task's, an alert's)
 #: is labelled by the plugins' vocabulary (``notebook.vocabulary()``).
@@ -54,40 +43,17 @@ DATA_MSGIDS = {
     "due_at": N_("Due"),
 }
 
-TASK_STATUS_MSGIDS = {
-    "due": N_("Due today"),
-    "overdue": N_("Overdue"),
-    "upcoming": N_("Upcoming"),
-    "done": N_("Done"),
-    "cancelled": N_("Cancelled"),
-}
+#: for combo boxes: the statuses in the order of the case lifecycle
+STATUSES = list(CORE_STATUSES)
 
-SEVERITY_MSGIDS = {
-    "info": N_("Info"),
-    "warning": N_("Warning"),
-    "error": N_("Error"),
-    "critical": N_("Critical"),
-    "urgent": N_("Urgent"),
-}
-
-
-def _core_statuses() -> list[str]:
-    """The statuses in the order of the case lifecycle, as the core declares them."""
-    try:
-        from casebook import STATUSES as core_statuses
-    except ImportError:  # an older core: the documented list
-        return list(STATUS_MSGIDS)
-    return list(core_statuses)
-
-
-#: for combo boxes
-STATUSES = _core_statuses()
+#: the labels of the codes the core itself produces (statuses, task states, severities),
+#: declared once by the core and looked up in the current language at call time
+CORE_LABELS = Glossary([core_vocabulary()])
 
 
 def status_label(status: str) -> str:
     """The display name of a case status (接报, 受案...)."""
-    msgid = STATUS_MSGIDS.get(status)
-    return _(msgid) if msgid else status
+    return CORE_LABELS.enum_label("status", status)
 
 
 def kind_label(kind: str, glossary: Glossary | None = None) -> str:
@@ -105,13 +71,11 @@ def alert_kind_label(kind: str, glossary: Glossary | None = None) -> str:
 
 
 def task_status_label(status: str) -> str:
-    msgid = TASK_STATUS_MSGIDS.get(status)
-    return _(msgid) if msgid else humanize(status)
+    return CORE_LABELS.enum_label("task_status", status)
 
 
 def severity_label(severity: str) -> str:
-    msgid = SEVERITY_MSGIDS.get(severity)
-    return _(msgid) if msgid else humanize(severity)
+    return CORE_LABELS.enum_label("severity", severity)
 
 
 def localized(labels: Any) -> str | None:

@@ -187,7 +187,8 @@ def test_the_gui_names_no_plugin_report_key_kind_or_code(notebook):
     """No report name, report key, task or alert kind, rule or role target of the built-in
     plugins is written in casebook/gui (the words the core itself defines excepted)."""
     from casebook.gui.screens.case_view import ENTRY_KINDS
-    from casebook.gui.text import KIND_MSGIDS, SEVERITY_MSGIDS, STATUS_MSGIDS, TASK_STATUS_MSGIDS
+    from casebook.gui.text import KIND_MSGIDS
+    from casebook.vocabulary import core_vocabulary
 
     glossary = notebook.vocabulary().to_dict()
     plugin_codes = {spec.name for spec in notebook.reports()}
@@ -197,9 +198,7 @@ def test_the_gui_names_no_plugin_report_key_kind_or_code(notebook):
         plugin_codes |= set(codes)
     core_words = (
         set(KIND_MSGIDS)
-        | set(TASK_STATUS_MSGIDS)
-        | set(SEVERITY_MSGIDS)
-        | set(STATUS_MSGIDS)
+        | {code for codes in core_vocabulary().enums.values() for code in codes}
         | set(ENTRY_KINDS)
         | {"review", "today", "cases", "reports", "plugins", "settings"}  # page names
         | {"open", "new", "date", "rate", "pending"}  # generic words: tags, sync, task state
