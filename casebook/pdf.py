@@ -18,18 +18,14 @@ import io
 import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from xml.sax.saxutils import escape
 
-from casebook import clock, pdf_fonts, store
+from casebook import pdf_fonts, store
 from casebook.errors import InvalidInputError
 from casebook.i18n import _
-from casebook.models import Report
 from casebook.pdf_fonts import LATIN_FONT
 from casebook.report_view import Chart, ReportView
-
-if TYPE_CHECKING:
-    from casebook.vocabulary import Glossary
 
 # --- building blocks ------------------------------------------------------------------
 
@@ -213,29 +209,19 @@ def usable_width() -> float:
 # --- finished documents ---------------------------------------------------------------
 
 
-def report_pdf(
-    report: Report | ReportView, path: str | Path, *, glossary: Glossary | None = None
-) -> Path:
+def report_pdf(view: ReportView, path: str | Path) -> Path:
     """A report as a PDF, as the GUI shows it: the title, a header with the unit, the
     period and the print date, the summary figures, the charts, the nested groups and the
     table, with columns fitted to the page.
 
-    :param report: a :class:`~casebook.report_view.ReportView` (``nb.report_view``), or a
-        built report, labelled here from ``glossary`` (and the report's own ``labels``).
+    :param view: the report's labelled view (``nb.report_view``); ``nb.report_pdf`` prints a
+        built report in one step.
 
     >>> report_pdf(nb.report_view(nb.build_report("onsite")), "onsite.pdf")
     """
     from reportlab.lib.units import mm
     from reportlab.platypus import KeepTogether, Spacer
 
-    from casebook.report_view import report_view
-    from casebook.vocabulary import Glossary
-
-    view = (
-        report
-        if isinstance(report, ReportView)
-        else report_view(report, glossary or Glossary(), printed_at=clock.now())
-    )
     width = usable_width()
     flowables: list[Any] = [paragraph(view.title, "title")]
     if view.header:

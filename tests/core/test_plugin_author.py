@@ -276,9 +276,7 @@ def test_a_failed_or_refused_rule_is_a_warning_in_review_and_the_report(notebook
     assert all(f.plugin != "failing" for r in results.values() for f in r.findings)
     report = notebook.build_report("review")
     assert len(report.warnings) == 2 and all("failing" in w for w in report.warnings)
-    from casebook import pdf
-
-    pdf.report_pdf(report, notebook.path / "review.pdf")  # the warnings print
+    notebook.report_pdf(report, notebook.path / "review.pdf")  # the warnings print
 
 
 def test_review_warns_when_an_installed_rule_was_refused_at_start(run_cli, notebook_dir, tmp_path):

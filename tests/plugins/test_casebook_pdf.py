@@ -6,6 +6,8 @@ import pytest
 
 from casebook import InvalidInputError, Report
 from casebook import pdf as casebook_pdf
+from casebook.report_view import report_view
+from casebook.vocabulary import Glossary
 from tests.plugins.workflow_data import incident, missing_person, render_png
 
 
@@ -28,7 +30,7 @@ def test_report_pdf_with_nested_summary_and_long_table(tmp_path):
         rows=[[f"2025-{m:02d}", 200 + m, 199 + m] for m in range(1, 13)] * 8,
         labels={"reported": "接报数"},
     )
-    path = casebook_pdf.report_pdf(report, tmp_path / "recovery.pdf")
+    path = casebook_pdf.report_pdf(report_view(report, Glossary()), tmp_path / "recovery.pdf")
     render_png(path)
     import pypdfium2
 

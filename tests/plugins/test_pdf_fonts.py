@@ -16,8 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from casebook import InvalidInputError, pdf_fonts
+from casebook import InvalidInputError, Report, pdf_fonts
 from casebook import pdf as casebook_pdf
+from casebook.report_view import report_view
+from casebook.vocabulary import Glossary
 from tests.plugins.workflow_data import incident, missing_person, render_png
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -210,15 +212,18 @@ def test_glyphs_are_drawn_not_boxes(situation, tmp_path):
     assert many_strokes > 3 * one_stroke, (many_strokes, one_stroke)
 
 
+def bare_view():
+    """A one-figure report's view, labelled by nothing but itself."""
+    return report_view(Report("x", "报告", {"n": 1}), Glossary())
+
+
 def test_no_font_file_falls_back_to_the_standard_font(fresh_font, monkeypatch, caplog, tmp_path):
     monkeypatch.delenv(pdf_fonts.FONT_ENV, raising=False)
     latin_only = pdf_fonts.FontFile("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
     missing = pdf_fonts.FontFile(str(tmp_path / "nowhere.ttf"))
     monkeypatch.setattr(pdf_fonts, "font_candidates", lambda: [missing, latin_only])
     with caplog.at_level(logging.WARNING, logger=pdf_fonts.__name__):
-        path = casebook_pdf.report_pdf(
-            casebook_pdf.Report("x", "报告", {"n": 1}), tmp_path / "x.pdf"
-        )
+        path = casebook_pdf.report_pdf(bare_view(), tmp_path / "x.pdf")
     assert pdf_fonts.print_font().name == pdf_fonts.CID_FONT
     assert any("viewer" in record.getMessage() for record in caplog.records)
     assert_set_in_the_situation(path, "standard", ["报告"])
@@ -244,7 +249,7 @@ def test_an_unusable_explicit_font_is_a_clear_error(fresh_font, monkeypatch, tmp
     latin_only.write_bytes(b"not a font")
     monkeypatch.setenv(pdf_fonts.FONT_ENV, str(latin_only))
     with pytest.raises(InvalidInputError, match="CASEBOOK_CJK_FONT.*STSong-Light"):
-        casebook_pdf.report_pdf(casebook_pdf.Report("x", "报告", {"n": 1}), tmp_path / "x.pdf")
+        casebook_pdf.report_pdf(bare_view(), tmp_path / "x.pdf")
     assert not (tmp_path / "x.pdf").exists()
 
 
