@@ -419,12 +419,7 @@ class Cases:
         """
         existing = self.queries.get_case(case_id)
         self.refuse_deleted(existing)
-        if not isinstance(officer_id, str) or not officer_id.strip():
-            raise InvalidInputError(_("officer: this field is required"))
-        officer_id = officer_id.strip()
-        if note is not None and not isinstance(note, str):
-            raise InvalidInputError(_("note: must be text"))
-        check_entry("note", note or "", None)  # the note becomes the handover entry's text
+        officer_id = check_handover(officer_id, note)
         if officer_id not in self.roster.officer_names():
             raise InvalidInputError(
                 _(
@@ -547,6 +542,22 @@ class Cases:
             self.journal.append("case.resolve", case_id, {"field": field, "value": value})
             self.tasks.plan(self.queries.get_case(case_id))
         return self.tasks.saved(case_id)
+
+
+def check_handover(officer_id: Any, note: Any) -> str:
+    """The shape of a handover (``case.assign``), alike for a local one and one received from
+    another laptop: an officer id and a note that can be the handover entry's text. Whether
+    the officer is in the roster is asked of local handovers only (a received one may name an
+    officer whose profile has not arrived yet). Returns the officer id, stripped.
+
+    :raises InvalidInputError:
+    """
+    if not isinstance(officer_id, str) or not officer_id.strip() or len(officer_id) > 200:
+        raise InvalidInputError(_("officer: this field is required"))
+    if note is not None and not isinstance(note, str):
+        raise InvalidInputError(_("note: must be text"))
+    check_entry("note", note or "", None)
+    return officer_id.strip()
 
 
 def merge_confirmed(current: Any, value: Any) -> Any:

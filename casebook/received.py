@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from casebook.cases import STATUSES
+from casebook.cases import STATUSES, check_handover
 from casebook.errors import InvalidInputError, NotFoundError
 from casebook.i18n import _
 from casebook.models import MAX_FINDING_POINTS, SEVERITIES
@@ -104,12 +104,7 @@ class ReceivedOps:
         return self._status(p.get("status"))
 
     def _case_assign(self, op: Op, p: dict[str, Any]) -> str | None:
-        # Shape only: the new officer may not be in this laptop's roster yet (his profile
-        # can arrive later from his own laptop), so membership is not asked here.
-        officer = p.get("officer_id")
-        if not isinstance(officer, str) or not officer.strip() or len(officer) > 200:
-            return _("officer: this field is required")
-        check_entry("note", p.get("note", ""), None)
+        check_handover(p.get("officer_id"), p.get("note", ""))
         return None
 
     def _finding_raise(self, op: Op, p: dict[str, Any]) -> str | None:
