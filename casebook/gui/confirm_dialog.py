@@ -32,14 +32,8 @@ class ConfirmDialog(Dialog):
             wraplength=560,
             justify="left",
         ).pack(anchor="w", fill="x")
-        buttons = ttk.Frame(self.body)
-        buttons.pack(fill="x", side="bottom", pady=(10, 0))
-        self.confirm_button = ttk.Button(
-            buttons, text=_("Save anyway, linked"), bootstyle="warning", command=self.on_yes
-        )
-        self.confirm_button.pack(side="right")
-        ttk.Button(buttons, text=_("Cancel"), bootstyle="secondary", command=self.destroy).pack(
-            side="right", padx=8
+        self.confirm_button = self.action_buttons(
+            _("Save anyway, linked"), self.on_yes, bootstyle="warning"
         )
 
     def on_yes(self) -> None:

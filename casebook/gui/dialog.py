@@ -6,9 +6,12 @@ and the tests keep running while one is open.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import ttkbootstrap as ttk
+
+from .text import _
 
 if TYPE_CHECKING:
     from .context import AppContext
@@ -31,6 +34,19 @@ class Dialog(ttk.Toplevel):
         self.message = ttk.Label(self.body, text="", bootstyle="danger", wraplength=size[0] - 40)
         self.bind("<Escape>", lambda _event: self.destroy())
         app.track_dialog(self)
+
+    def action_buttons(
+        self, text: str, command: Callable[[], Any], bootstyle: str = "primary"
+    ) -> ttk.Button:
+        """The dialog's button row at the bottom: the action (returned) and "Cancel"."""
+        buttons = ttk.Frame(self.body)
+        buttons.pack(fill="x", side="bottom", pady=(10, 0))
+        action = ttk.Button(buttons, text=text, bootstyle=bootstyle, command=command)
+        action.pack(side="right")
+        ttk.Button(buttons, text=_("Cancel"), bootstyle="secondary", command=self.destroy).pack(
+            side="right", padx=8
+        )
+        return action
 
     def show_message(self, text: str, kind: str = "danger") -> None:
         self.message.configure(text=text, bootstyle=kind)

@@ -53,15 +53,7 @@ class OutcomeDialog(Dialog):
             self.body, task.outcome_schema or COMMENT_ONLY_SCHEMA, glossary=glossary
         )
         self.form.pack(fill="both", expand=True)
-        buttons = ttk.Frame(self.body)
-        buttons.pack(fill="x", side="bottom", pady=(10, 0))
-        self.save_button = ttk.Button(
-            buttons, text=_("Record"), bootstyle="success", command=self.on_save
-        )
-        self.save_button.pack(side="right")
-        ttk.Button(buttons, text=_("Cancel"), bootstyle="secondary", command=self.destroy).pack(
-            side="right", padx=8
-        )
+        self.save_button = self.action_buttons(_("Record"), self.on_save, bootstyle="success")
 
     def on_save(self) -> bool:
         outcome = self.form.get_values()
