@@ -262,6 +262,9 @@ class SyncEngine:
             )
         member = station.member(self.device_id)
         if member is None:
+            # A network folder that goes away mid-pass also loses the member file: that is
+            # an unreachable share, not a refusal.
+            self.share.check_available()
             if self.share.read_bytes(self.share.request_path(self.device_id)) is not None:
                 message = _(
                     "This laptop (device {device}) asked to join but is not approved yet: "

@@ -99,7 +99,9 @@ def test_lock_button_and_idle_lock(app):
     assert not nb.is_locked
 
     nb.set_preference("idle_lock_minutes", 0.0001)  # 6 ms without activity
-    app.settle(0.05)
+    # Work started by the unlock (the page's refresh, a sync) still needs the key and holds
+    # the lock back: wait until it is done, however slow the machine.
+    assert app.wait_for(lambda: not app.app.jobs.busy and not app.shell.status_bar.busy, timeout=60)
     app.app.last_activity -= 1
     app.app.on_idle_check()
     app.pump()

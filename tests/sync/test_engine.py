@@ -15,6 +15,7 @@ import pytest
 from casebook.sync import segments
 from casebook.sync.engine import APPLIED, INCOMPLETE, REJECTED, SyncEngine
 from casebook.sync.keys import canonical_bytes
+from casebook.sync.membership import Station
 from casebook.sync.share import ShareUnavailableError, segment_name
 
 from casebook.errors import AuthenticationError
@@ -364,6 +365,28 @@ def test_missing_marker_or_empty_share_deletes_nothing(station, trio, tmp_path):
     station.root.rmdir()
     moved.rename(station.root)
     assert visible_state(notebooks[0]) == held
+    assert engines[0].sync_once()["rejected"] == 0
+
+
+def test_a_share_unmounted_mid_pass_is_unreachable_not_a_refusal(
+    station, trio, tmp_path, monkeypatch
+):
+    """The folder goes away after the pass found it and before it read this laptop's member
+    file: that is an unreachable share (the watcher retries), never "not a member"."""
+    notebooks, engines = trio
+    moved = tmp_path / "away"
+    looked_up = Station.member
+
+    def member_after_unmount(self, device):
+        if station.root.exists():
+            station.root.rename(moved)  # the real folder really goes away here
+        return looked_up(self, device)
+
+    monkeypatch.setattr(Station, "member", member_after_unmount)
+    with pytest.raises(ShareUnavailableError, match="not reachable"):
+        engines[0].sync_once()
+    monkeypatch.undo()
+    moved.rename(station.root)
     assert engines[0].sync_once()["rejected"] == 0
 
 
