@@ -141,8 +141,9 @@ class ReviewScreen(Screen):
             return
         self.results, self.titles, self.points = outcome
         self.fill_warnings()
-        self.fill_cases()
-        self.fill_officers()
+        names = self.app.guarded(self.nb.officer_names) or {}  # one roster read for both
+        self.fill_cases(names)
+        self.fill_officers(names)
 
     def on_review_failed(self, error: BaseException) -> None:
         self.reviewing = False
@@ -162,11 +163,10 @@ class ReviewScreen(Screen):
             )
         )
 
-    def fill_cases(self) -> None:
+    def fill_cases(self, names: dict[str, str]) -> None:
         clear_tree(self.case_tree)
         self.findings = {}
         total_findings = open_findings = 0
-        names = self.app.guarded(self.nb.officer_names) or {}
         for result in sorted(self.results, key=lambda r: r.score):
             if not result.findings:
                 continue
@@ -206,11 +206,10 @@ class ReviewScreen(Screen):
             )
         )
 
-    def fill_officers(self) -> None:
+    def fill_officers(self, names: dict[str, str]) -> None:
         # Grouping for display only: scores and points come from the review plugin.
         clear_tree(self.officer_tree)
         groups: dict[str, dict[str, Any]] = {}
-        names = self.app.guarded(self.nb.officer_names) or {}
         for result in self.results:
             group = groups.setdefault(
                 result.officer_id or "?",
